@@ -1,0 +1,377 @@
+// validate_intent: the rules of DESIGN.md §2 and §3 that span fields —
+// uniqueness, references by name or UUID, port roles, the uplink, supported
+// service modes and flow conflicts — and resolution of references to the
+// indexes the snapshot uses.
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "control/intent_model.hpp"
+#include "control/uuid.hpp"
+#include "control/yaml_reader.hpp"
+
+namespace taas::ctl {
+
+namespace {
+
+/// Every index must fit below kNone.
+constexpr std::size_t kMaxEntries = kNone - 1;
+
+/// Looks entities up by name, or by UUID for the ones whose id was given.
+class Directory {
+ public:
+  /// Adds entity `index`; returns the index already holding that name or
+  /// UUID, or kNone.
+  std::uint16_t add_name(const std::string& name, std::uint16_t index) {
+    return names_.try_emplace(name, index).first->second;
+  }
+  std::uint16_t add_uuid(const std::string& uuid, std::uint16_t index) {
+    return uuids_.try_emplace(uuid, index).first->second;
+  }
+
+  /// Index named `ref` (a name, else a UUID in any case), or kNone.
+  std::uint16_t find(const std::string& ref) const {
+    if (auto it = names_.find(ref); it != names_.end()) return it->second;
+    if (is_uuid(ref)) {
+      if (auto it = uuids_.find(normalize_uuid(ref)); it != uuids_.end()) return it->second;
+    }
+    return kNone;
+  }
+
+ private:
+  std::unordered_map<std::string, std::uint16_t> names_;
+  std::unordered_map<std::string, std::uint16_t> uuids_;
+};
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+std::string list_names(const std::vector<std::string>& names) {
+  if (names.empty()) return "none are defined";
+  std::string out = "defined: ";
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i != 0 ? ", " : "") + names[i];
+  return out;
+}
+
+std::string_view encap_name(Encap encap) {
+  switch (encap) {
+    case Encap::kNone:
+      return "none";
+    case Encap::kErspan2:
+      return "erspan2";
+    case Encap::kErspan3:
+      return "erspan3";
+    case Encap::kVxlan:
+      break;
+  }
+  return "vxlan";
+}
+
+bool overlaps(Direction a, Direction b) {
+  return (static_cast<unsigned>(a) & static_cast<unsigned>(b)) != 0;
+}
+
+class Validator {
+ public:
+  Validator(const Intent& intent, Reader& reader, Resolution& out)
+      : intent_(intent), reader_(reader), out_(out) {}
+
+  bool run() {
+    return limits() && networks() && ports() && underlay() && services() && flows();
+  }
+
+ private:
+  bool limits() {
+    struct Count {
+      const char* key;
+      std::size_t size;
+    };
+    for (const Count& c : {Count{"ports", intent_.ports.size()}, Count{"tap_services", intent_.services.size()},
+                           Count{"tap_flows", intent_.flows.size()}}) {
+      if (c.size > kMaxEntries) {
+        return reader_.fail({}, c.key,
+                            "too many entries: " + std::to_string(c.size) + ", at most " +
+                                std::to_string(kMaxEntries));
+      }
+    }
+    return true;
+  }
+
+  /// An error for a second use of a name or UUID held by `kind[first]`.
+  bool duplicate(const Field<std::string>& field, const std::string& path, const char* what,
+                 const char* kind, std::uint16_t first) {
+    return reader_.fail(field.mark, path,
+                        std::string(what) + " " + quote(field.value) + " is already used by " + kind + "[" +
+                            std::to_string(first) + "]; " + what + "s must be unique");
+  }
+
+  bool networks() {
+    std::unordered_map<std::uint32_t, std::uint16_t> vlans;
+    for (std::size_t i = 0; i < intent_.networks.size(); ++i) {
+      const NetworkIntent& n = intent_.networks[i];
+      const std::string path = index_path("networks", i);
+      const auto index = static_cast<std::uint16_t>(i);
+      if (auto first = network_dir_.add_name(n.name.value, index); first != index) {
+        return duplicate(n.name, path + ".name", "name", "networks", first);
+      }
+      if (auto [it, added] = vlans.try_emplace(n.vlan.value, index); !added) {
+        return reader_.fail(n.vlan.mark, path + ".vlan",
+                            "VLAN " + std::to_string(n.vlan.value) + " is already used by network " +
+                                quote(intent_.networks[it->second].name.value) + " (networks[" +
+                                std::to_string(it->second) + "]); each network needs its own VLAN");
+      }
+      network_names_.push_back(n.name.value);
+    }
+    return true;
+  }
+
+  bool ports() {
+    std::unordered_map<std::string, std::uint16_t> devices;
+    out_.port_network.assign(intent_.ports.size(), kNone);
+    for (std::size_t i = 0; i < intent_.ports.size(); ++i) {
+      const PortIntent& p = intent_.ports[i];
+      const std::string path = index_path("ports", i);
+      const auto index = static_cast<std::uint16_t>(i);
+      if (auto first = port_dir_.add_name(p.name.value, index); first != index) {
+        return duplicate(p.name, path + ".name", "name", "ports", first);
+      }
+      if (p.id.present) {
+        if (auto first = port_dir_.add_uuid(p.id.value, index); first != index) {
+          return duplicate(p.id, path + ".id", "id", "ports", first);
+        }
+      }
+      if (auto [it, added] = devices.try_emplace(p.device.value, index); !added) {
+        return reader_.fail(p.device.mark, path + ".device",
+                            "device " + quote(p.device.value) + " is already used by port " +
+                                quote(intent_.ports[it->second].name.value) + " (ports[" +
+                                std::to_string(it->second) + "]); a device backs one port");
+      }
+      if (!port_network(p, path, out_.port_network[i])) return false;
+      if (p.role.value == PortRole::kUplink) {
+        if (out_.uplink != kNone) {
+          return reader_.fail(p.role.mark, path + ".role",
+                              "at most one uplink port is allowed; port " +
+                                  quote(intent_.ports[out_.uplink].name.value) + " (ports[" +
+                                  std::to_string(out_.uplink) + "]) is already the uplink");
+        }
+        out_.uplink = index;
+      }
+    }
+    return true;
+  }
+
+  bool port_network(const PortIntent& p, const std::string& path, std::uint16_t& network) {
+    if (p.role.value != PortRole::kVm) {
+      if (!p.network.present) return true;
+      return reader_.fail(p.network.mark, path + ".network",
+                          "only vm ports belong to a network; this port has role " +
+                              std::string(role_name(p.role.value)) +
+                              (p.role.value == PortRole::kUplink ? " (a trunk carrying every network)" : "") +
+                              ", remove 'network'");
+    }
+    if (!p.network.present) {
+      return reader_.fail(p.mark, path + ".network",
+                          "missing required field 'network': a vm port must name its network (" +
+                              list_names(network_names_) + ")");
+    }
+    network = network_dir_.find(p.network.value);
+    if (network == kNone) {
+      return reader_.fail(p.network.mark, path + ".network",
+                          "unknown network " + quote(p.network.value) + " (" + list_names(network_names_) + ")");
+    }
+    return true;
+  }
+
+  /// Resolves a reference to a port by name or UUID.
+  bool port_ref(const Field<std::string>& ref, const std::string& path, std::uint16_t& port) {
+    port = port_dir_.find(ref.value);
+    if (port != kNone) return true;
+    return reader_.fail(ref.mark, path, "unknown port " + quote(ref.value) + ": no port has this name or id");
+  }
+
+  bool underlay() {
+    const UnderlayIntent& u = intent_.underlay;
+    std::uint16_t port = kNone;
+    return !u.present || !u.port.present || port_ref(u.port, "underlay.port", port);
+  }
+
+  bool services() {
+    out_.service_port.assign(intent_.services.size(), kNone);
+    for (std::size_t i = 0; i < intent_.services.size(); ++i) {
+      const ServiceIntent& s = intent_.services[i];
+      const std::string path = index_path("tap_services", i);
+      const auto index = static_cast<std::uint16_t>(i);
+      if (auto first = service_dir_.add_name(s.name.value, index); first != index) {
+        return duplicate(s.name, path + ".name", "name", "tap_services", first);
+      }
+      if (s.id.present) {
+        if (auto first = service_dir_.add_uuid(s.id.value, index); first != index) {
+          return duplicate(s.id, path + ".id", "id", "tap_services", first);
+        }
+      }
+      if (!service_mode(s, path)) return false;
+      if (!s.port.present) {
+        return reader_.fail(s.mark, path + ".port",
+                            "missing required field 'port': a tap service in port mode needs a "
+                            "destination monitor port");
+      }
+      std::uint16_t& port = out_.service_port[i];
+      if (!port_ref(s.port, path + ".port", port)) return false;
+      const PortIntent& dest = intent_.ports[port];
+      if (dest.role.value != PortRole::kMonitor) {
+        return reader_.fail(s.port.mark, path + ".port",
+                            "a tap service destination must be a monitor port (frames sent to it are "
+                            "mirrored copies and what it sends is dropped); port " +
+                                quote(dest.name.value) + " has role " + std::string(role_name(dest.role.value)));
+      }
+    }
+    return true;
+  }
+
+  /// This build mirrors to local ports only (port mode).
+  bool service_mode(const ServiceIntent& s, const std::string& path) {
+    constexpr const char* kRemote =
+        "remote mirroring (erspan2/erspan3/vxlan) is not supported yet by this build; "
+        "use a local monitor port with encap none";
+    if (s.encap.present && s.encap.value != Encap::kNone) {
+      return reader_.fail(s.encap.mark, path + ".encap",
+                          "encap '" + std::string(encap_name(s.encap.value)) + "' given: " + kRemote);
+    }
+    if (s.remote_ip.present) {
+      return reader_.fail(s.remote_ip.mark, path + ".remote_ip",
+                          "remote_ip " + quote(s.remote_ip.value) + " given: " + kRemote);
+    }
+    // Encapsulation parameters mean nothing with encap none: likely a mistake.
+    const struct {
+      bool present;
+      Mark mark;
+      const char* key;
+      const char* encaps;
+    } extras[] = {{s.vni.present, s.vni.mark, "vni", "vxlan"},
+                  {s.udp_port.present, s.udp_port.mark, "udp_port", "vxlan"},
+                  {s.erspan.present, s.erspan.mark, "erspan", "erspan2 or erspan3"}};
+    for (const auto& extra : extras) {
+      if (extra.present) {
+        return reader_.fail(extra.mark, path + "." + extra.key,
+                            std::string("'") + extra.key + "' applies only to encap " + extra.encaps +
+                                "; this service has encap none");
+      }
+    }
+    return true;
+  }
+
+  bool flows() {
+    const std::size_t count = intent_.flows.size();
+    out_.flow_source.assign(count, kNone);
+    out_.flow_service.assign(count, kNone);
+    for (std::size_t i = 0; i < count; ++i) {
+      const FlowIntent& f = intent_.flows[i];
+      const std::string path = index_path("tap_flows", i);
+      const auto index = static_cast<std::uint16_t>(i);
+      if (auto first = flow_dir_.add_name(f.name.value, index); first != index) {
+        return duplicate(f.name, path + ".name", "name", "tap_flows", first);
+      }
+      if (f.id.present) {
+        if (auto first = flow_dir_.add_uuid(f.id.value, index); first != index) {
+          return duplicate(f.id, path + ".id", "id", "tap_flows", first);
+        }
+      }
+      if (!flow_source(f, path, out_.flow_source[i])) return false;
+      std::uint16_t& service = out_.flow_service[i];
+      service = service_dir_.find(f.tap_service.value);
+      if (service == kNone) {
+        return reader_.fail(f.tap_service.mark, path + ".tap_service",
+                            "unknown tap service " + quote(f.tap_service.value) +
+                                ": no tap service has this name or id");
+      }
+      if (!flow_conflict(i, path)) return false;
+    }
+    return true;
+  }
+
+  bool flow_source(const FlowIntent& f, const std::string& path, std::uint16_t& port) {
+    const std::string field = path + ".source_port";
+    if (!port_ref(f.source_port, field, port)) return false;
+    const PortIntent& source = intent_.ports[port];
+    for (std::size_t s = 0; s < out_.service_port.size(); ++s) {
+      if (out_.service_port[s] == port) {
+        return reader_.fail(f.source_port.mark, field,
+                            "port " + quote(source.name.value) + " is the destination of tap service " +
+                                quote(intent_.services[s].name.value) + " and cannot be a flow source");
+      }
+    }
+    if (source.role.value != PortRole::kVm) {
+      return reader_.fail(f.source_port.mark, field,
+                          "a tap flow source must be a vm port; port " + quote(source.name.value) +
+                              " has role " + std::string(role_name(source.role.value)));
+    }
+    return true;
+  }
+
+  /// Same source, same service and an overlapping direction as an earlier flow.
+  bool flow_conflict(std::size_t i, const std::string& path) {
+    const FlowIntent& f = intent_.flows[i];
+    for (std::size_t j = 0; j < i; ++j) {
+      const FlowIntent& earlier = intent_.flows[j];
+      if (out_.flow_source[j] != out_.flow_source[i] || out_.flow_service[j] != out_.flow_service[i] ||
+          !overlaps(earlier.direction.value, f.direction.value)) {
+        continue;
+      }
+      return reader_.fail(f.mark, path,
+                          "conflicts with tap flow " + quote(earlier.name.value) + " (tap_flows[" +
+                              std::to_string(j) + "]): both mirror port " +
+                              quote(intent_.ports[out_.flow_source[i]].name.value) + " into tap service " +
+                              quote(intent_.services[out_.flow_service[i]].name.value) +
+                              " with overlapping directions " +
+                              std::string(direction_name(earlier.direction.value)) + " and " +
+                              std::string(direction_name(f.direction.value)));
+    }
+    return true;
+  }
+
+  const Intent& intent_;
+  Reader& reader_;
+  Resolution& out_;
+  Directory network_dir_;
+  Directory port_dir_;
+  Directory service_dir_;
+  Directory flow_dir_;
+  std::vector<std::string> network_names_;
+};
+
+}  // namespace
+
+std::string_view direction_name(Direction direction) noexcept {
+  switch (direction) {
+    case Direction::kIn:
+      return "IN";
+    case Direction::kOut:
+      return "OUT";
+    case Direction::kBoth:
+      break;
+  }
+  return "BOTH";
+}
+
+std::string_view role_name(PortRole role) noexcept {
+  switch (role) {
+    case PortRole::kVm:
+      return "vm";
+    case PortRole::kUplink:
+      return "uplink";
+    case PortRole::kMonitor:
+      break;
+  }
+  return "monitor";
+}
+
+Result<Resolution> validate_intent(const Intent& intent) {
+  Reader reader(intent.file);
+  Resolution resolution;
+  Validator(intent, reader, resolution).run();
+  if (!reader.ok()) return reader.take_error();
+  return resolution;
+}
+
+}  // namespace taas::ctl

@@ -1,0 +1,52 @@
+#include "dataplane/mac_table.hpp"
+
+namespace taas::dp {
+
+MacTable::MacTable(std::uint32_t capacity, std::uint64_t age_ticks) : age_ticks_(age_ticks) {
+  std::uint32_t n = kProbe;
+  while (n < capacity) n <<= 1;
+  entries_.resize(n);
+  mask_ = n - 1;
+}
+
+void MacTable::learn(std::uint16_t network, const std::uint8_t* mac, std::uint16_t port,
+                     std::uint64_t now) noexcept {
+  const std::uint64_t key = make_key(network, mac);
+  const std::uint32_t first = slot(key);
+  Entry* victim = nullptr;
+  for (std::uint32_t i = 0; i < kProbe; ++i) {
+    Entry& e = entries_[(first + i) & mask_];
+    if (e.key == key) {  // refresh, or move after the host moved
+      e.port = port;
+      e.seen = now;
+      return;
+    }
+    if (!live(e, now)) {
+      if (victim == nullptr || victim->key != 0) victim = &e;  // prefer a never-used slot
+    } else if (victim == nullptr || (live(*victim, now) && e.seen < victim->seen)) {
+      victim = &e;
+    }
+  }
+  victim->key = key;
+  victim->port = port;
+  victim->seen = now;
+}
+
+std::uint16_t MacTable::lookup(std::uint16_t network, const std::uint8_t* mac,
+                               std::uint64_t now) const noexcept {
+  const std::uint64_t key = make_key(network, mac);
+  const std::uint32_t first = slot(key);
+  for (std::uint32_t i = 0; i < kProbe; ++i) {
+    const Entry& e = entries_[(first + i) & mask_];
+    if (e.key == key) return live(e, now) ? e.port : kNone;
+  }
+  return kNone;
+}
+
+std::uint32_t MacTable::live_entries(std::uint64_t now) const noexcept {
+  std::uint32_t n = 0;
+  for (const Entry& e : entries_) n += live(e, now) ? 1 : 0;
+  return n;
+}
+
+}  // namespace taas::dp

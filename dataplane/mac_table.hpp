@@ -1,0 +1,61 @@
+#pragma once
+// The L2 learning table of one worker: (network, MAC) -> port, with aging.
+// Open addressing with a short linear probe over a power-of-two array that
+// is allocated once at start; lookups and learning never allocate. Time is
+// passed in (TSC ticks) so that tests can drive aging directly.
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "taas/snapshot.hpp"
+
+namespace taas::dp {
+
+class MacTable {
+ public:
+  /// `capacity` is rounded up to a power of two; `age_ticks` is how long an
+  /// entry lives without being refreshed. Control thread (construction).
+  MacTable(std::uint32_t capacity, std::uint64_t age_ticks);
+
+  /// Learns or refreshes `mac` in `network` on `port` at time `now`.
+  /// When every slot of the probe window is live, the oldest is replaced.
+  /// Owning worker only.
+  void learn(std::uint16_t network, const std::uint8_t* mac, std::uint16_t port,
+             std::uint64_t now) noexcept;
+
+  /// The port `mac` was learned on in `network`, or kNone when unknown or
+  /// aged out. Owning worker only.
+  std::uint16_t lookup(std::uint16_t network, const std::uint8_t* mac, std::uint64_t now) const noexcept;
+
+  /// Live entries at `now` (walks the table: tests and stats only).
+  std::uint32_t live_entries(std::uint64_t now) const noexcept;
+
+  static constexpr std::uint32_t kProbe = 8;
+
+ private:
+  struct Entry {
+    std::uint64_t key = 0;  // bit 63 valid | network << 48 | MAC
+    std::uint64_t seen = 0;
+    std::uint16_t port = kNone;
+  };
+
+  static std::uint64_t make_key(std::uint16_t network, const std::uint8_t* mac) noexcept {
+    std::uint64_t k = 0;
+    for (int i = 0; i < 6; ++i) k = (k << 8) | mac[i];
+    return (1ULL << 63) | (static_cast<std::uint64_t>(network & 0x7fff) << 48) | k;
+  }
+  std::uint32_t slot(std::uint64_t key) const noexcept {
+    std::uint64_t h = key * 0x9E3779B97F4A7C15ULL;  // Fibonacci hashing
+    return static_cast<std::uint32_t>(h >> 32) & mask_;
+  }
+  bool live(const Entry& e, std::uint64_t now) const noexcept {
+    return e.key != 0 && now - e.seen < age_ticks_;
+  }
+
+  std::vector<Entry> entries_;
+  std::uint32_t mask_;
+  std::uint64_t age_ticks_;
+};
+
+}  // namespace taas::dp

@@ -1,0 +1,103 @@
+#pragma once
+// A polling worker: RX burst, switch, mirror, batch per destination, flush.
+// Everything it touches after construction is preallocated: it never
+// allocates outside mempools, locks, logs, throws or makes a syscall.
+
+#include <rte_mbuf.h>
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/mac_table.hpp"
+#include "dataplane/pools.hpp"
+#include "dataplane/ports.hpp"
+#include "taas/counters.hpp"
+#include "taas/snapshot.hpp"
+
+namespace taas::dp {
+
+/// An RX queue a worker polls: a snapshot port index and a queue id.
+struct RxQueue {
+  std::uint16_t port = kNone;
+  std::uint16_t queue = 0;
+};
+
+/// What a worker needs. The pointed-to snapshot and port tables are owned by
+/// the caller and must outlive the worker.
+struct WorkerEnv {
+  const Snapshot* snap = nullptr;
+  const std::vector<std::uint16_t>* port_ids = nullptr;  // snapshot index -> DPDK id
+  const std::vector<PortCaps>* caps = nullptr;
+  Pools pools;
+  std::uint16_t tx_queue = 0;  // this worker's TX queue on every port
+  std::vector<RxQueue> rx;
+};
+
+class Worker {
+ public:
+  /// Control thread; allocates every table the worker will use.
+  explicit Worker(WorkerEnv env);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  /// One iteration: one RX burst per queue, every frame switched and
+  /// mirrored, every destination flushed. Returns the frames received.
+  /// The worker's own thread only (tests call it directly).
+  std::uint32_t poll_once() noexcept;
+
+  /// Polls until `stop` becomes true, then sets done(). Worker lcore.
+  void run(const std::atomic<bool>& stop) noexcept;
+
+  /// True once run() has returned (release; pairs with an acquire load).
+  bool done() const noexcept { return done_.load(std::memory_order_acquire); }
+
+  /// TSC of the last iteration that received a frame (any thread).
+  std::uint64_t last_rx_tsc() const noexcept { return last_rx_.load(std::memory_order_relaxed); }
+  void set_last_rx_tsc(std::uint64_t tsc) noexcept { last_rx_.store(tsc, std::memory_order_relaxed); }
+
+  /// Readers may sum these from any thread at any time.
+  const WorkerCounters& counters() const noexcept { return counters_; }
+  const MacTable& macs() const noexcept { return macs_; }
+
+ private:
+  static constexpr std::uint16_t kTxCap = 64;
+  struct TxBuf {
+    std::uint16_t n = 0;
+    rte_mbuf* pkts[kTxCap];
+  };
+  struct MirrorBuf {
+    std::uint16_t n = 0;
+    rte_mbuf* pkts[kTxCap];
+    std::uint32_t len[kTxCap];
+    std::uint16_t service[kTxCap];
+    std::uint16_t flow[kTxCap];
+  };
+
+  void handle(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept;
+  void from_vm(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept;
+  void from_uplink(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept;
+  void flood(rte_mbuf* m, std::uint16_t in, std::uint16_t net, bool include_uplink) noexcept;
+  void to_uplink(rte_mbuf* m, std::uint16_t net) noexcept;
+  void to_vm(rte_mbuf* m, std::uint16_t port) noexcept;
+  void mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, bool must_copy) noexcept;
+  rte_mbuf* production_copy(const rte_mbuf* m, std::uint16_t out) noexcept;
+  void drop(rte_mbuf* m, std::uint16_t in, RxDropReason why) noexcept;
+  void send(std::uint16_t port, rte_mbuf* m) noexcept;
+  void send_mirror(std::uint16_t port, rte_mbuf* m, std::uint16_t service, std::uint16_t flow) noexcept;
+  void flush_production(std::uint16_t port) noexcept;
+  void flush_mirror(std::uint16_t port) noexcept;
+  void flush_all() noexcept;
+
+  WorkerEnv env_;
+  const Snapshot& snap_;
+  WorkerCounters counters_;
+  MacTable macs_;
+  std::vector<TxBuf> tx_;
+  std::vector<MirrorBuf> mtx_;
+  std::vector<rte_mbuf*> rx_burst_;
+  std::atomic<std::uint64_t> last_rx_{0};
+  std::atomic<bool> done_{false};
+};
+
+}  // namespace taas::dp

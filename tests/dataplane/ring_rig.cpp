@@ -97,6 +97,7 @@ std::uint16_t RingRig::port(const std::string& name) const {
 }
 
 void RingRig::inject(const std::string& name, const std::vector<Bytes>& frames) {
+  ASSERT_NE(worker_, nullptr) << "the rig failed to start";
   for (const Bytes& f : frames) {
     rte_mbuf* m = rte_pktmbuf_alloc(pools_.production);
     ASSERT_NE(m, nullptr);

@@ -28,7 +28,19 @@ ctl::Result<std::unique_ptr<Runtime>> Runtime::start(Snapshot snap) {
                           " EAL lcores (one main), EAL has " + std::to_string(rte_lcore_count()) +
                           "; pass -l/--lcores after -- or lower the workers"};
   std::unique_ptr<Runtime> rt(new Runtime(std::move(snap)));
-  auto pools = Pools::create(rt->snap_.params, "");
+  // Clones pin production buffers until their monitor has sent them, so the
+  // production pool must cover every RX and TX ring plus every clone that can
+  // exist; otherwise a slow monitor could starve production of mbufs.
+  DataplaneParams sized = rt->snap_.params;
+  const std::uint64_t rings = rt->snap_.ports.size() *
+                              (std::uint64_t{sized.rx_queue_size} + std::uint64_t{sized.tx_queue_size} * nworkers);
+  const std::uint64_t need = rings + sized.clone_pool_size + std::uint64_t{nworkers} * 1024;
+  if (sized.pool_size < need) {
+    ctl::log(ctl::LogLevel::kInfo, "production pool raised from " + std::to_string(sized.pool_size) + " to " +
+                                       std::to_string(need) + " mbufs: RX/TX rings plus clones in flight");
+    sized.pool_size = static_cast<std::uint32_t>(need);
+  }
+  auto pools = Pools::create(sized, "");
   if (!pools) return pools.error();
   rt->pools_ = pools.value();
   auto ids = find_ports(rt->snap_);

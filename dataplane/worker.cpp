@@ -173,15 +173,19 @@ rte_mbuf* Worker::production_copy(const rte_mbuf* m, std::uint16_t out) noexcept
 // One copy per target. A copy is a zero-copy clone (indirect mbuf from the
 // clone pool) unless the caller is about to edit the frame, or the frame is
 // shorter than copy_below_bytes: then a linear copy from the mirror pool.
-// Copies only ever leave on tap service ports, which are never flow
-// sources, so a copy is never mirrored again. A copy that cannot be made is
-// counted against its service and production carries on.
+// A chained frame is also copied for a port whose PMD has no multi-segment
+// TX (decided at bring-up, PortCaps): the copy is one segment up to the
+// mirror pool's data room. Copies only ever leave on tap service ports,
+// which are never flow sources, so a copy is never mirrored again. A copy
+// that cannot be made is counted against its service; production carries on.
 void Worker::mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, bool must_copy) noexcept {
   if (targets.empty()) return;
   const bool copy = must_copy || rte_pktmbuf_pkt_len(m) < snap_.params.copy_below_bytes;
+  const bool chained = m->nb_segs > 1;
   for (const MirrorTarget& t : targets) {
-    rte_mbuf* c = copy ? rte_pktmbuf_copy(m, env_.pools.mirror, 0, UINT32_MAX)
-                       : rte_pktmbuf_clone(m, env_.pools.clone);
+    const bool linear = copy || (chained && !(*env_.caps)[t.port].multi_seg_tx);
+    rte_mbuf* c = linear ? rte_pktmbuf_copy(m, env_.pools.mirror, 0, UINT32_MAX)
+                         : rte_pktmbuf_clone(m, env_.pools.clone);
     if (c == nullptr) {
       counters_.service[t.service].dropped[idx(DropReason::kNombuf)].add();
       continue;

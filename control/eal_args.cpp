@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 namespace taas::ctl {
@@ -54,8 +54,23 @@ HostFacts read_host_facts() {
 }
 
 bool is_pci_device(const std::string& device) {
-  static const std::regex kPci(R"(^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](,.*)?$)");
-  return std::regex_match(device, kPci);
+  // [DDDD:]BB:DD.F, then optionally ",devargs".
+  const std::string addr = device.substr(0, device.find(','));
+  auto hex = [&](std::size_t from, std::size_t n) {
+    if (from + n > addr.size()) return false;
+    for (std::size_t i = from; i < from + n; ++i)
+      if (!std::isxdigit(static_cast<unsigned char>(addr[i]))) return false;
+    return true;
+  };
+  std::size_t at = 0;
+  if (addr.size() == 12) {
+    if (!hex(0, 4) || addr[4] != ':') return false;
+    at = 5;
+  } else if (addr.size() != 7) {
+    return false;
+  }
+  return hex(at, 2) && addr[at + 2] == ':' && hex(at + 3, 2) && addr[at + 5] == '.' && addr[at + 6] >= '0' &&
+         addr[at + 6] <= '7';
 }
 
 std::string device_name(const std::string& device) {

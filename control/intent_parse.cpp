@@ -5,7 +5,6 @@
 #include <exception>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -13,6 +12,7 @@
 #include "control/intent_model.hpp"
 #include "control/uuid.hpp"
 #include "control/vlan_filter.hpp"
+#include "control/yaml_load.hpp"
 #include "control/yaml_reader.hpp"
 
 namespace taas::ctl {
@@ -262,40 +262,16 @@ class Parser {
   Intent& intent_;
 };
 
-Error yaml_error(const std::string& file, const YAML::Exception& e, std::string_view what) {
-  const YAML::Mark& m = e.mark;
-  const bool known = !m.is_null() && m.line >= 0;
-  return Error{file, known ? m.line + 1 : 0, known ? m.column + 1 : 0, "",
-               std::string(what) + (e.msg.empty() ? std::string(e.what()) : e.msg)};
-}
-
 }  // namespace
 
 Result<Intent> parse_intent(std::string_view yaml_text, const std::string& file) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(yaml_text));
-  } catch (const YAML::ParserException& e) {
-    return yaml_error(file, e, "YAML syntax error: ");
-  } catch (const YAML::Exception& e) {
-    return yaml_error(file, e, "cannot read YAML: ");
-  } catch (const std::exception& e) {
-    return Error{file, 0, 0, "", std::string("cannot read YAML: ") + e.what()};
-  }
-  if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
-    return Error{file, 0, 0, "", "the intent is empty; expected a mapping starting with 'version: 1'"};
-  }
-  if (documents.size() > 1) {
-    const Mark at = mark_of(documents[1]);
-    return Error{file, at.line, at.column, "",
-                 "expected one YAML document, found " + std::to_string(documents.size()) +
-                     " (remove the extra '---')"};
-  }
+  auto document = load_single_document(yaml_text, file);
+  if (!document) return document.error();
   Intent intent;
   intent.file = file;
   Reader reader(file);
   try {
-    Parser(reader, intent).root(documents[0]);
+    Parser(reader, intent).root(document.value());
   } catch (const std::exception& e) {  // yaml-cpp accessors; not expected
     return Error{file, 0, 0, "", std::string("cannot read the intent: ") + e.what()};
   }

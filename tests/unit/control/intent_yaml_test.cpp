@@ -72,6 +72,19 @@ TEST(IntentYaml, OneDocumentOnly) {
   EXPECT_THAT(e.message, HasSubstr("expected one YAML document, found 2"));
 }
 
+TEST(IntentYaml, StrayCommaIsASyntaxErrorNotAnEndlessLoop) {
+  // yaml-cpp 0.7's LoadAll loops forever, allocating, on these.
+  Error e = reject(",\n");
+  EXPECT_EQ(e.line, 1);
+  EXPECT_THAT(e.message, HasSubstr("YAML syntax error: unexpected ','"));
+  e = reject(",version: 1\nnetworks: []\n");
+  EXPECT_EQ(e.line, 1);
+  EXPECT_THAT(e.message, HasSubstr("unexpected ','"));
+  e = reject("version: 1\n---\n,\n");
+  EXPECT_EQ(e.line, 3);
+  EXPECT_THAT(e.message, HasSubstr("unexpected ','"));
+}
+
 TEST(IntentYaml, DeepNestingIsAnErrorNotACrash) {
   const Error e = reject("version: 1\nports: " + std::string(100000, '[') + "\n");
   EXPECT_FALSE(e.message.empty());

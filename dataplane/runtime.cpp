@@ -81,8 +81,10 @@ bool Runtime::stop() {
   stopped_ = true;
   stop_.store(true, std::memory_order_release);
   for (const unsigned lcore : lcores_) rte_eal_wait_lcore(lcore);
-  for (const auto& w : workers_)
+  for (const auto& w : workers_) {
     if (!w->done()) ctl::log(ctl::LogLevel::kWarning, "a worker did not report done");
+    w->return_stash();
+  }
   close_ports(ids_);
   const bool returned = pools_.all_returned();
   if (!returned) ctl::log(ctl::LogLevel::kWarning, "some mbufs did not return to their pools");

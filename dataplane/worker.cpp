@@ -25,6 +25,11 @@ Worker::Worker(WorkerEnv env)
   last_rx_.store(rte_rdtsc(), std::memory_order_relaxed);
 }
 
+void Worker::return_stash() noexcept {
+  if (stash_n_ != 0) rte_pktmbuf_free_bulk(stash_, stash_n_);
+  stash_n_ = 0;
+}
+
 void Worker::run(const std::atomic<bool>& stop) noexcept {
   while (!stop.load(std::memory_order_acquire)) poll_once();
   done_.store(true, std::memory_order_release);
@@ -184,14 +189,30 @@ void Worker::mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, bool 
   const bool chained = m->nb_segs > 1;
   for (const MirrorTarget& t : targets) {
     const bool linear = copy || (chained && !(*env_.caps)[t.port].multi_seg_tx);
-    rte_mbuf* c = linear ? rte_pktmbuf_copy(m, env_.pools.mirror, 0, UINT32_MAX)
-                         : rte_pktmbuf_clone(m, env_.pools.clone);
+    rte_mbuf* c = linear ? rte_pktmbuf_copy(m, env_.pools.mirror, 0, UINT32_MAX) : clone(m);
     if (c == nullptr) {
       counters_.service[t.service].dropped[idx(DropReason::kNombuf)].add();
       continue;
     }
     send_mirror(t.port, c, t.service, t.flow);
   }
+}
+
+// A clone: an indirect mbuf attached to `m`. Clone mbufs come from a
+// per-worker stash refilled in bulk (half of it at a time). Bulk refill and
+// rte_pktmbuf_attach instead of one rte_pktmbuf_clone per copy took one
+// mirrored copy from ~+95 to ~+75 cycles over forwarding (64 and 1500 B,
+// bench/worker_bench, old and new builds interleaved twice, one core,
+// --no-huge). Chains go through rte_pktmbuf_clone.
+rte_mbuf* Worker::clone(rte_mbuf* m) noexcept {
+  if (m->nb_segs > 1) return rte_pktmbuf_clone(m, env_.pools.clone);
+  if (stash_n_ == 0) {
+    if (rte_pktmbuf_alloc_bulk(env_.pools.clone, stash_, kStash / 2) != 0) return nullptr;
+    stash_n_ = kStash / 2;
+  }
+  rte_mbuf* c = stash_[--stash_n_];
+  rte_pktmbuf_attach(c, m);
+  return c;
 }
 
 void Worker::drop(rte_mbuf* m, std::uint16_t in, RxDropReason why) noexcept {

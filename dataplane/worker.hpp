@@ -38,6 +38,11 @@ class Worker {
  public:
   /// Control thread; allocates every table the worker will use.
   explicit Worker(WorkerEnv env);
+  ~Worker() { return_stash(); }
+
+  /// Gives the stashed clone mbufs back to the clone pool. Any thread, once
+  /// the worker has stopped polling (it refills the stash if polled again).
+  void return_stash() noexcept;
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
@@ -82,6 +87,7 @@ class Worker {
   void to_vm(rte_mbuf* m, std::uint16_t port) noexcept;
   void mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, bool must_copy) noexcept;
   rte_mbuf* production_copy(const rte_mbuf* m, std::uint16_t out) noexcept;
+  rte_mbuf* clone(rte_mbuf* m) noexcept;
   void drop(rte_mbuf* m, std::uint16_t in, RxDropReason why) noexcept;
   void send(std::uint16_t port, rte_mbuf* m) noexcept;
   void send_mirror(std::uint16_t port, rte_mbuf* m, std::uint16_t service, std::uint16_t flow) noexcept;
@@ -96,6 +102,9 @@ class Worker {
   std::vector<TxBuf> tx_;
   std::vector<MirrorBuf> mtx_;
   std::vector<rte_mbuf*> rx_burst_;
+  static constexpr std::uint16_t kStash = 64;
+  rte_mbuf* stash_[kStash];  // clone mbufs taken from the pool in bulk
+  std::uint16_t stash_n_ = 0;
   std::atomic<std::uint64_t> last_rx_{0};
   std::atomic<bool> done_{false};
 };

@@ -36,7 +36,7 @@ ctl::Result<std::unique_ptr<Runtime>> Runtime::start(Snapshot snap) {
                               (std::uint64_t{sized.rx_queue_size} + std::uint64_t{sized.tx_queue_size} * nworkers);
   const std::uint64_t need = rings + sized.clone_pool_size + std::uint64_t{nworkers} * 1024;
   if (sized.pool_size < need) {
-    ctl::log(ctl::LogLevel::kInfo, "production pool raised from " + std::to_string(sized.pool_size) + " to " +
+    ctl::log(ctl::LogLevel::kDebug, "production pool raised from " + std::to_string(sized.pool_size) + " to " +
                                        std::to_string(need) + " mbufs: RX/TX rings plus clones in flight");
     sized.pool_size = static_cast<std::uint32_t>(need);
   }

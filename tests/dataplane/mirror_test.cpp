@@ -147,13 +147,19 @@ std::pair<std::vector<Bytes>, std::vector<Bytes>> split_by_sender(const std::vec
   return r;
 }
 
+/// A monitor fed vm1's traffic in both directions got exactly vm1's OUT
+/// frames in order and exactly its IN frames in order.
+void expect_vm1_both_ways(const std::vector<Bytes>& monitor) {
+  const auto [out, in] = split_by_sender(monitor);
+  EXPECT_EQ(out, Traffic{}.vm1_out());
+  EXPECT_EQ(in, Traffic{}.vm1_in());
+}
+
 TEST(Mirror, BothCopiesEachDirectionInOrder) {
   const Outputs base = baseline();
   RingRig rig(intent(kOneService + "tap_flows:\n  - {name: tf, source_port: vm1, tap_service: ts1, direction: BOTH}\n"));
   const Outputs got = run_traffic(rig);
-  const auto [out, in] = split_by_sender(get(got, "mon1"));
-  EXPECT_EQ(out, Traffic{}.vm1_out());
-  EXPECT_EQ(in, Traffic{}.vm1_in());
+  expect_vm1_both_ways(get(got, "mon1"));
   expect_production_untouched(got, base);
   EXPECT_TRUE(rig.shutdown());
 }
@@ -166,9 +172,7 @@ tap_flows:
   - {name: tf_out, source_port: vm1, tap_service: ts1, direction: OUT}
 )"));
   const Outputs got = run_traffic(rig);
-  const auto [out, in] = split_by_sender(get(got, "mon1"));
-  EXPECT_EQ(out, Traffic{}.vm1_out());
-  EXPECT_EQ(in, Traffic{}.vm1_in());
+  expect_vm1_both_ways(get(got, "mon1"));
   EXPECT_EQ(rig.counters().flow[0].packets.get(), Traffic{}.vm1_in().size());
   EXPECT_EQ(rig.counters().flow[1].packets.get(), Traffic{}.vm1_out().size());
   expect_production_untouched(got, base);
@@ -186,9 +190,7 @@ tap_flows:
   - {name: tf_b, source_port: vm1, tap_service: ts2, direction: OUT}
 )"));
   const Outputs got = run_traffic(rig);
-  const auto [out, in] = split_by_sender(get(got, "mon1"));
-  EXPECT_EQ(out, Traffic{}.vm1_out());
-  EXPECT_EQ(in, Traffic{}.vm1_in());
+  expect_vm1_both_ways(get(got, "mon1"));
   EXPECT_EQ(get(got, "mon2"), Traffic{}.vm1_out());
   EXPECT_EQ(rig.counters().service[1].packets.get(), Traffic{}.vm1_out().size());
   expect_production_untouched(got, base);
@@ -200,9 +202,7 @@ TEST(Mirror, LinearCopiesBelowThresholdGiveTheSameBytes) {
   RingRig rig(intent("dataplane: {copy_below_bytes: 256}\n" + kOneService +
                      "tap_flows:\n  - {name: tf, source_port: vm1, tap_service: ts1, direction: BOTH}\n"));
   const Outputs got = run_traffic(rig);
-  const auto [out, in] = split_by_sender(get(got, "mon1"));
-  EXPECT_EQ(out, Traffic{}.vm1_out());
-  EXPECT_EQ(in, Traffic{}.vm1_in());
+  expect_vm1_both_ways(get(got, "mon1"));
   expect_production_untouched(got, base);
   EXPECT_TRUE(rig.shutdown());
 }

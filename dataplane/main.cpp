@@ -98,6 +98,13 @@ int main(int argc, char** argv) {
   }
   const std::string runtime_dir = rte_eal_get_runtime_dir();
   const bool own_prefix = line.find("--file-prefix=taasd-") != std::string::npos;
+  auto eal_cleanup = [&] {
+    rte_eal_cleanup();
+    if (own_prefix) {  // the runtime folder of a prefix taasd made up itself
+      std::error_code ec;
+      std::filesystem::remove_all(runtime_dir, ec);
+    }
+  };
 
   struct sigaction sa{};
   sa.sa_handler = on_signal;
@@ -110,7 +117,7 @@ int main(int argc, char** argv) {
     auto started = taas::dp::Runtime::start(std::move(snap));
     if (!started) {
       log(LogLevel::kError, started.error().to_string());
-      rte_eal_cleanup();
+      eal_cleanup();
       return kExitRuntime;
     }
     auto& rt = *started.value();
@@ -137,10 +144,6 @@ int main(int argc, char** argv) {
       }
     }
   }
-  rte_eal_cleanup();
-  if (own_prefix) {
-    std::error_code ec;
-    std::filesystem::remove_all(runtime_dir, ec);
-  }
+  eal_cleanup();
   return rc;
 }

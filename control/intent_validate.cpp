@@ -106,6 +106,21 @@ class Validator {
                             std::to_string(first) + "]; " + what + "s must be unique");
   }
 
+  /// Registers entity `index` of `kind` under its name and, when given, its
+  /// UUID; false (with the error set) when either is already taken.
+  bool register_entity(Directory& dir, const Field<std::string>& name, const Field<std::string>& id,
+                       const std::string& path, const char* kind, std::uint16_t index) {
+    if (auto first = dir.add_name(name.value, index); first != index) {
+      return duplicate(name, path + ".name", "name", kind, first);
+    }
+    if (id.present) {
+      if (auto first = dir.add_uuid(id.value, index); first != index) {
+        return duplicate(id, path + ".id", "id", kind, first);
+      }
+    }
+    return true;
+  }
+
   bool networks() {
     std::unordered_map<std::uint32_t, std::uint16_t> vlans;
     for (std::size_t i = 0; i < intent_.networks.size(); ++i) {
@@ -133,14 +148,7 @@ class Validator {
       const PortIntent& p = intent_.ports[i];
       const std::string path = index_path("ports", i);
       const auto index = static_cast<std::uint16_t>(i);
-      if (auto first = port_dir_.add_name(p.name.value, index); first != index) {
-        return duplicate(p.name, path + ".name", "name", "ports", first);
-      }
-      if (p.id.present) {
-        if (auto first = port_dir_.add_uuid(p.id.value, index); first != index) {
-          return duplicate(p.id, path + ".id", "id", "ports", first);
-        }
-      }
+      if (!register_entity(port_dir_, p.name, p.id, path, "ports", index)) return false;
       if (auto [it, added] = devices.try_emplace(p.device.value, index); !added) {
         return reader_.fail(p.device.mark, path + ".device",
                             "device " + quote(p.device.value) + " is already used by port " +
@@ -202,14 +210,7 @@ class Validator {
       const ServiceIntent& s = intent_.services[i];
       const std::string path = index_path("tap_services", i);
       const auto index = static_cast<std::uint16_t>(i);
-      if (auto first = service_dir_.add_name(s.name.value, index); first != index) {
-        return duplicate(s.name, path + ".name", "name", "tap_services", first);
-      }
-      if (s.id.present) {
-        if (auto first = service_dir_.add_uuid(s.id.value, index); first != index) {
-          return duplicate(s.id, path + ".id", "id", "tap_services", first);
-        }
-      }
+      if (!register_entity(service_dir_, s.name, s.id, path, "tap_services", index)) return false;
       if (!service_mode(s, path)) return false;
       if (!s.port.present) {
         return reader_.fail(s.mark, path + ".port",
@@ -269,14 +270,7 @@ class Validator {
       const FlowIntent& f = intent_.flows[i];
       const std::string path = index_path("tap_flows", i);
       const auto index = static_cast<std::uint16_t>(i);
-      if (auto first = flow_dir_.add_name(f.name.value, index); first != index) {
-        return duplicate(f.name, path + ".name", "name", "tap_flows", first);
-      }
-      if (f.id.present) {
-        if (auto first = flow_dir_.add_uuid(f.id.value, index); first != index) {
-          return duplicate(f.id, path + ".id", "id", "tap_flows", first);
-        }
-      }
+      if (!register_entity(flow_dir_, f.name, f.id, path, "tap_flows", index)) return false;
       if (!flow_source(f, path, out_.flow_source[i])) return false;
       std::uint16_t& service = out_.flow_service[i];
       service = service_dir_.find(f.tap_service.value);

@@ -9,6 +9,7 @@
 
 #include "control/encap_template.hpp"
 #include "dataplane/encap.hpp"
+#include "tests/unit/encap/encap_fixture.hpp"
 
 namespace {
 
@@ -97,19 +98,8 @@ int main(int argc, char** argv) {
   std::uint32_t n = 0;
   for (const Kind& k : kinds) {
     for (bool ipv6 : {false, true}) {
-      taas::EncapParams p;
-      p.encap = k.encap;
-      p.ipv6 = ipv6;
-      p.src_mac = {0x02, 0, 0, 0, 0, 0x01};
-      p.dst_mac = {0x02, 0, 0, 0, 0, 0x02};
+      taas::EncapParams p = taas::test::underlay_params(k.encap, ipv6);
       p.vlan = ipv6 && k.encap != taas::Encap::kErspan2 ? 7 : 0;
-      if (ipv6) {
-        p.src_ip = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-        p.dst_ip = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
-      } else {
-        p.src_ip = {192, 0, 2, 1};
-        p.dst_ip = {192, 0, 2, 2};
-      }
       p.dscp = 8;
       p.vni = ipv6 ? 0xabcdef : 5000;
       p.session_id = k.session;

@@ -11,30 +11,17 @@
 
 #include "control/encap_template.hpp"
 #include "dataplane/encap.hpp"
+#include "tests/unit/encap/encap_fixture.hpp"
 
 namespace taas {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-constexpr std::array<std::uint8_t, 6> kSrcMac{0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
-constexpr std::array<std::uint8_t, 6> kDstMac{0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+using test::kDstMac;
+using test::kSrcMac;
 
-EncapParams params(Encap encap, bool ipv6) {
-  EncapParams p;
-  p.encap = encap;
-  p.ipv6 = ipv6;
-  p.src_mac = kSrcMac;
-  p.dst_mac = kDstMac;
-  if (ipv6) {
-    p.src_ip = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};
-    p.dst_ip = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02};
-  } else {
-    p.src_ip = {192, 0, 2, 1};
-    p.dst_ip = {192, 0, 2, 2};
-  }
-  return p;
-}
+EncapParams params(Encap encap, bool ipv6) { return test::underlay_params(encap, ipv6); }
 
 // An inner Ethernet frame of `size` bytes: [802.1Q] / IPv4 / UDP sport->dport.
 Bytes inner_frame(std::uint32_t size, bool tagged = false, std::uint16_t vid = 0,

@@ -1,8 +1,12 @@
 #pragma once
-// Syntax checks for the addresses an intent names (underlay, collectors).
-// Only the text form is checked; nothing is resolved.
+// Syntax checks for the addresses an intent names (underlay, collectors),
+// and their parsed (network order) forms. Nothing is resolved.
 
+#include <cstdint>
+#include <optional>
 #include <string_view>
+
+#include "taas/snapshot.hpp"
 
 namespace taas::ctl {
 
@@ -18,5 +22,22 @@ bool is_ipv6_cidr(std::string_view text);
 
 /// Ethernet address as six ':'-separated two-digit hex bytes.
 bool is_mac(std::string_view text);
+
+/// An address with its family; IPv4 in the first 4 bytes of `ip`.
+struct IpPrefix {
+  IpAddr ip{};
+  std::uint8_t prefix = 0;  // 32 / 128 for a plain address
+  bool ipv6 = false;
+};
+
+/// Parses "192.0.2.1", "2001:db8::1" (prefix = full length) or either with
+/// "/prefix". nullopt when the text is not valid.
+std::optional<IpPrefix> parse_ip(std::string_view text);
+
+/// Parses six ':'-separated hex bytes.
+std::optional<MacAddr> parse_mac(std::string_view text);
+
+/// True when `ip` (same family as `net`) lies inside net/prefix.
+bool in_prefix(const IpPrefix& net, const IpPrefix& ip);
 
 }  // namespace taas::ctl

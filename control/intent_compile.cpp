@@ -36,7 +36,8 @@ void compile_ports(const Intent& intent, const Resolution& r, Snapshot& snap) {
     entry.network = r.port_network[i];
     if (entry.network != kNone) snap.networks[entry.network].vm_ports.push_back(static_cast<std::uint16_t>(i));
   }
-  for (std::uint16_t port : r.service_port) snap.ports[port].service_port = true;
+  for (std::uint16_t port : r.service_port)
+    if (port != kNone) snap.ports[port].service_port = true;
   snap.uplink = r.uplink;
 }
 
@@ -80,17 +81,25 @@ Snapshot compile_snapshot(const Intent& intent, const Resolution& r) {
   snap.services.reserve(intent.services.size());
   for (std::size_t i = 0; i < intent.services.size(); ++i) {
     const ServiceIntent& s = intent.services[i];
-    snap.services.push_back({s.name.value, uuid_or_new(s.id), s.description.value, r.service_port[i]});
+    ServiceEntry& entry = snap.services.emplace_back();
+    entry.name = s.name.value;
+    entry.uuid = uuid_or_new(s.id);
+    entry.description = s.description.value;
+    entry.port = r.service_port[i];
+    entry.encap = s.encap.present ? s.encap.value : Encap::kNone;
+    entry.remote_ip = s.remote_ip.value;
+    entry.vni = s.vni.value;
   }
 
   snap.flows.reserve(intent.flows.size());
   for (std::size_t i = 0; i < intent.flows.size(); ++i) {
     const FlowIntent& f = intent.flows[i];
     snap.flows.push_back({f.name.value, uuid_or_new(f.id), f.description.value, r.flow_source[i],
-                          r.flow_service[i], f.direction.value, f.vlan_filter.value});
+                          r.flow_service[i], f.direction.value, f.vlan_filter.value, r.flow_session[i]});
   }
 
   compile_mirrors(intent, r, snap);
+  compile_remote(intent, r, snap);
   return snap;
 }
 

@@ -21,7 +21,6 @@
 
 namespace taas::ctl {
 
-enum class Encap : std::uint8_t { kNone, kErspan2, kErspan3, kVxlan };
 enum class ErspanGranularity : std::uint8_t { k100us, k100ns };
 
 struct NetworkIntent {
@@ -39,7 +38,7 @@ struct PortIntent {
   Field<std::string> network;
 };
 
-/// Accepted and checked, not used yet (remote mirroring comes later).
+/// Where remote copies leave (DESIGN.md §5).
 struct UnderlayIntent {
   bool present = false;
   Mark mark;
@@ -53,6 +52,7 @@ struct UnderlayIntent {
   Field<std::uint32_t> dscp;
   Field<std::uint32_t> mtu;
   Field<std::uint32_t> vlan;
+  Field<std::uint32_t> neighbor_refresh;  // seconds
 };
 
 struct ErspanIntent {
@@ -71,6 +71,7 @@ struct ServiceIntent {
   Field<std::string> description;
   Field<std::string> port;
   Field<std::string> remote_ip;
+  Field<std::string> remote_mac;  // internal mode: outer destination MAC
   Field<Encap> encap;  // kNone when absent
   Field<std::uint32_t> vni;
   Field<std::uint32_t> udp_port;
@@ -106,7 +107,9 @@ struct Resolution {
   std::vector<std::uint16_t> service_port;  // per service
   std::vector<std::uint16_t> flow_source;   // per flow
   std::vector<std::uint16_t> flow_service;  // per flow
+  std::vector<std::uint16_t> flow_session;  // per flow: ERSPAN session id, kNone if not erspan
   std::uint16_t uplink = kNone;
+  std::uint16_t underlay_port = kNone;
 };
 
 /// Parses the YAML text. `file` labels errors.
@@ -116,12 +119,27 @@ Result<Intent> parse_intent(std::string_view yaml_text, const std::string& file)
 /// and UUIDs to indexes.
 Result<Resolution> validate_intent(const Intent& intent);
 
+/// The remote modes (DESIGN.md §2, §5): the underlay, external and internal
+/// services, ERSPAN session ids (given ones checked, missing ones assigned
+/// into resolution.flow_session). Runs after the checks of validate_intent;
+/// false with the error in `reader`.
+bool validate_remote(const Intent& intent, Reader& reader, Resolution& resolution);
+
 /// Builds the snapshot (generation 1, source = intent.file). Generates the
 /// UUIDs the intent leaves out.
 Snapshot compile_snapshot(const Intent& intent, const Resolution& resolution);
 
+/// Fills the remote-mirroring parts of a snapshot whose ports, services,
+/// flows and mirror targets are compiled: the underlay, next hops, local
+/// addresses, outer-header templates and ERSPAN sessions, and points each
+/// remote target at its template and exit port. Cannot fail.
+void compile_remote(const Intent& intent, const Resolution& resolution, Snapshot& snap);
+
 /// "IN", "OUT" or "BOTH".
 std::string_view direction_name(Direction direction) noexcept;
+
+/// "none", "erspan2", "erspan3" or "vxlan".
+std::string_view encap_name(Encap encap) noexcept;
 
 /// "vm", "uplink" or "monitor".
 std::string_view role_name(PortRole role) noexcept;

@@ -132,7 +132,7 @@ class Parser {
     bool failed = false;
     const auto map = section(root, "underlay",
                              {"port", "address", "address6", "gateway", "gateway6", "next_hop_mac",
-                              "ttl", "dscp", "mtu", "vlan"},
+                              "ttl", "dscp", "mtu", "vlan", "neighbor_refresh"},
                              failed);
     if (!map) return !failed;
     UnderlayIntent& u = intent_.underlay;
@@ -150,7 +150,8 @@ class Parser {
            read_uint(reader_, *map, "ttl", Need::kOptional, 1, 255, u.ttl) &&
            read_uint(reader_, *map, "dscp", Need::kOptional, 0, 63, u.dscp) &&
            read_uint(reader_, *map, "mtu", Need::kOptional, 576, 9216, u.mtu) &&
-           read_uint(reader_, *map, "vlan", Need::kOptional, 0, 4094, u.vlan);
+           read_uint(reader_, *map, "vlan", Need::kOptional, 0, 4094, u.vlan) &&
+           read_uint(reader_, *map, "neighbor_refresh", Need::kOptional, 1, 3600, u.neighbor_refresh);
   }
 
   bool networks(const Map& root) {
@@ -206,7 +207,8 @@ class Parser {
 
   bool services(const Map& root) {
     return each(root, "tap_services",
-                {"id", "name", "description", "port", "remote_ip", "encap", "vni", "udp_port", "erspan"},
+                {"id", "name", "description", "port", "remote_ip", "remote_mac", "encap", "vni", "udp_port",
+                 "erspan"},
                 [&](const Map& map, std::size_t) {
                   ServiceIntent& s = intent_.services.emplace_back();
                   s.mark = map.mark();
@@ -215,6 +217,8 @@ class Parser {
                          read_string(reader_, map, "port", Need::kOptional, s.port) &&
                          read_syntax(reader_, map, "remote_ip", s.remote_ip, either_ip,
                                      "an IPv4 or IPv6 address") &&
+                         read_syntax(reader_, map, "remote_mac", s.remote_mac, is_mac,
+                                     "a MAC address like 02:00:00:00:00:0a") &&
                          read_enum<Encap>(reader_, map, "encap", Need::kOptional,
                                           {{"none", Encap::kNone}, {"erspan2", Encap::kErspan2},
                                            {"erspan3", Encap::kErspan3}, {"vxlan", Encap::kVxlan}},

@@ -54,20 +54,6 @@ std::string list_names(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string_view encap_name(Encap encap) {
-  switch (encap) {
-    case Encap::kNone:
-      return "none";
-    case Encap::kErspan2:
-      return "erspan2";
-    case Encap::kErspan3:
-      return "erspan3";
-    case Encap::kVxlan:
-      break;
-  }
-  return "vxlan";
-}
-
 bool overlaps(Direction a, Direction b) {
   return (static_cast<unsigned>(a) & static_cast<unsigned>(b)) != 0;
 }
@@ -200,10 +186,11 @@ class Validator {
 
   bool underlay() {
     const UnderlayIntent& u = intent_.underlay;
-    std::uint16_t port = kNone;
-    return !u.present || !u.port.present || port_ref(u.port, "underlay.port", port);
+    return !u.present || !u.port.present || port_ref(u.port, "underlay.port", out_.underlay_port);
   }
 
+  /// Names, port mode and the destination port of every service; the
+  /// remote modes are checked by validate_remote (intent_remote.cpp).
   bool services() {
     out_.service_port.assign(intent_.services.size(), kNone);
     for (std::size_t i = 0; i < intent_.services.size(); ++i) {
@@ -211,11 +198,13 @@ class Validator {
       const std::string path = index_path("tap_services", i);
       const auto index = static_cast<std::uint16_t>(i);
       if (!register_entity(service_dir_, s.name, s.id, path, "tap_services", index)) return false;
-      if (!service_mode(s, path)) return false;
+      const bool remote = s.remote_ip.present || (s.encap.present && s.encap.value != Encap::kNone);
+      if (!remote && !port_mode_extras(s, path)) return false;
       if (!s.port.present) {
+        if (remote) continue;  // external mode
         return reader_.fail(s.mark, path + ".port",
                             "missing required field 'port': a tap service in port mode needs a "
-                            "destination monitor port");
+                            "destination monitor port (or give remote_ip and encap for a remote collector)");
       }
       std::uint16_t& port = out_.service_port[i];
       if (!port_ref(s.port, path + ".port", port)) return false;
@@ -230,20 +219,8 @@ class Validator {
     return true;
   }
 
-  /// This build mirrors to local ports only (port mode).
-  bool service_mode(const ServiceIntent& s, const std::string& path) {
-    constexpr const char* kRemote =
-        "remote mirroring (erspan2/erspan3/vxlan) is not supported yet by this build; "
-        "use a local monitor port with encap none";
-    if (s.encap.present && s.encap.value != Encap::kNone) {
-      return reader_.fail(s.encap.mark, path + ".encap",
-                          "encap '" + std::string(encap_name(s.encap.value)) + "' given: " + kRemote);
-    }
-    if (s.remote_ip.present) {
-      return reader_.fail(s.remote_ip.mark, path + ".remote_ip",
-                          "remote_ip " + quote(s.remote_ip.value) + " given: " + kRemote);
-    }
-    // Encapsulation parameters mean nothing with encap none: likely a mistake.
+  /// Encapsulation parameters mean nothing with encap none: likely a mistake.
+  bool port_mode_extras(const ServiceIntent& s, const std::string& path) {
     const struct {
       bool present;
       Mark mark;
@@ -251,7 +228,8 @@ class Validator {
       const char* encaps;
     } extras[] = {{s.vni.present, s.vni.mark, "vni", "vxlan"},
                   {s.udp_port.present, s.udp_port.mark, "udp_port", "vxlan"},
-                  {s.erspan.present, s.erspan.mark, "erspan", "erspan2 or erspan3"}};
+                  {s.erspan.present, s.erspan.mark, "erspan", "erspan2 or erspan3"},
+                  {s.remote_mac.present, s.remote_mac.mark, "remote_mac", "erspan2, erspan3 or vxlan"}};
     for (const auto& extra : extras) {
       if (extra.present) {
         return reader_.fail(extra.mark, path + "." + extra.key,
@@ -348,6 +326,20 @@ std::string_view direction_name(Direction direction) noexcept {
   return "BOTH";
 }
 
+std::string_view encap_name(Encap encap) noexcept {
+  switch (encap) {
+    case Encap::kNone:
+      return "none";
+    case Encap::kErspan2:
+      return "erspan2";
+    case Encap::kErspan3:
+      return "erspan3";
+    case Encap::kVxlan:
+      break;
+  }
+  return "vxlan";
+}
+
 std::string_view role_name(PortRole role) noexcept {
   switch (role) {
     case PortRole::kVm:
@@ -363,7 +355,7 @@ std::string_view role_name(PortRole role) noexcept {
 Result<Resolution> validate_intent(const Intent& intent) {
   Reader reader(intent.file);
   Resolution resolution;
-  Validator(intent, reader, resolution).run();
+  if (Validator(intent, reader, resolution).run()) validate_remote(intent, reader, resolution);
   if (!reader.ok()) return reader.take_error();
   return resolution;
 }

@@ -3,6 +3,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 
+#include <algorithm>
 #include <string>
 
 #include "control/eal_args.hpp"
@@ -57,7 +58,10 @@ ctl::Result<std::vector<PortCaps>> start_ports(const Snapshot& snap, const std::
     const std::uint64_t want_tx = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
     conf.txmode.offloads = want_tx & info.tx_offload_capa;
     conf.rxmode.offloads = 0;
-    caps.push_back(PortCaps{(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0});
+    PortCaps& cap = caps.emplace_back();
+    cap.multi_seg_tx = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+    rte_ether_addr mac{};
+    if (rte_eth_macaddr_get(id, &mac) == 0) std::copy(mac.addr_bytes, mac.addr_bytes + 6, cap.mac.begin());
 
     rc = rte_eth_dev_configure(id, 1, tx_queues, &conf);
     if (rc != 0) return fail(port_error(snap, i, "configure failed", rc));

@@ -14,6 +14,7 @@ namespace taas::dp {
 /// What bring-up learned about a port; decided once, never per packet.
 struct PortCaps {
   bool multi_seg_tx = false;  // the PMD advertises RTE_ETH_TX_OFFLOAD_MULTI_SEGS
+  MacAddr mac{};              // the port's own address: source of ARP/ND and outer headers
 };
 
 /// Resolves every snapshot port's device (already probed by EAL) to its DPDK

@@ -5,6 +5,7 @@
 #include <rte_lcore.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "control/log.hpp"
 #include "dataplane/stats_json.hpp"
@@ -53,10 +54,15 @@ ctl::Result<std::unique_ptr<Runtime>> Runtime::start(Snapshot snap) {
   }
   rt->caps_ = std::move(caps).value();
 
+  const auto wall = std::chrono::system_clock::now().time_since_epoch();
+  rt->remote_ = std::make_unique<RemoteState>(
+      rt->snap_, rte_get_tsc_hz(), rte_rdtsc(),
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()));
+
   // Port i's RX queue is polled by worker i % workers; every worker owns TX
   // queue <its index> on every port.
   for (std::uint32_t w = 0; w < nworkers; ++w) {
-    WorkerEnv env{&rt->snap_, &rt->ids_, &rt->caps_, rt->pools_, static_cast<std::uint16_t>(w), {}};
+    WorkerEnv env{&rt->snap_, &rt->ids_, &rt->caps_, rt->pools_, static_cast<std::uint16_t>(w), {}, rt->remote_.get()};
     for (std::size_t p = 0; p < rt->snap_.ports.size(); ++p)
       if (p % nworkers == w) env.rx.push_back(RxQueue{static_cast<std::uint16_t>(p), 0});
     rt->workers_.push_back(std::make_unique<Worker>(std::move(env)));
@@ -102,7 +108,9 @@ std::uint64_t Runtime::idle_ms() const noexcept {
 std::string Runtime::stats_json() const {
   std::vector<const WorkerCounters*> counters;
   for (const auto& w : workers_) counters.push_back(&w->counters());
-  return dp::stats_json(snap_, counters);
+  std::vector<MacAddr> macs;
+  for (const PortCaps& c : caps_) macs.push_back(c.mac);
+  return dp::stats_json(snap_, counters, &macs, remote_.get());
 }
 
 }  // namespace taas::dp

@@ -49,6 +49,7 @@ class Runtime {
   Pools pools_;
   std::vector<std::uint16_t> ids_;
   std::vector<PortCaps> caps_;
+  std::unique_ptr<RemoteState> remote_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::pair<Worker*, const std::atomic<bool>*>> launch_;  // worker_main's arguments
   std::vector<unsigned> lcores_;

@@ -1,5 +1,7 @@
 #include "dataplane/stats_json.hpp"
 
+#include <arpa/inet.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -37,15 +39,42 @@ std::uint64_t sum(const std::vector<const WorkerCounters*>& workers, Get get) {
   return total;
 }
 
+std::string mac_text(const std::uint8_t* m) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  return buf;
+}
+
+std::string ip_text(const IpAddr& ip, bool ipv6) {
+  char buf[INET6_ADDRSTRLEN];
+  return inet_ntop(ipv6 ? AF_INET6 : AF_INET, ip.data(), buf, sizeof buf) != nullptr ? buf : "?";
+}
+
+void neighbors_json(std::ostringstream& o, const Snapshot& snap, const RemoteState& remote) {
+  o << ",\n \"neighbors\": [";
+  for (std::size_t n = 0; n < snap.neighbors.size(); ++n) {
+    const NeighborEntry& e = snap.neighbors[n];
+    std::uint8_t mac[6];
+    const bool resolved = remote.lookup(static_cast<std::uint16_t>(n), mac);
+    o << (n ? ",\n  " : "\n  ") << "{\"port\": " << quote(snap.ports[e.port].name)
+      << ", \"vlan\": " << e.vlan << ", \"ip\": " << quote(ip_text(e.ip, e.ipv6))
+      << ", \"static\": " << (e.has_static_mac ? "true" : "false")
+      << ", \"mac\": " << (resolved ? quote(mac_text(mac)) : "null") << "}";
+  }
+  o << "]";
+}
+
 }  // namespace
 
-std::string stats_json(const Snapshot& snap, const std::vector<const WorkerCounters*>& workers) {
+std::string stats_json(const Snapshot& snap, const std::vector<const WorkerCounters*>& workers,
+                       const std::vector<MacAddr>* macs, const RemoteState* remote) {
   std::ostringstream o;
   o << "{\"generation\": " << snap.generation << ",\n \"ports\": {";
   for (std::size_t i = 0; i < snap.ports.size(); ++i) {
     auto s = [&](auto field) { return sum(workers, [&](const WorkerCounters& w) { return field(w.port[i]); }); };
-    o << (i ? ",\n  " : "\n  ") << quote(snap.ports[i].name) << ": {"
-      << "\"rx_packets\": " << s([](const PortCounters& c) { return c.rx_packets.get(); })
+    o << (i ? ",\n  " : "\n  ") << quote(snap.ports[i].name) << ": {";
+    if (macs != nullptr && i < macs->size()) o << "\"mac\": " << quote(mac_text((*macs)[i].data())) << ", ";
+    o << "\"rx_packets\": " << s([](const PortCounters& c) { return c.rx_packets.get(); })
       << ", \"rx_bytes\": " << s([](const PortCounters& c) { return c.rx_bytes.get(); })
       << ", \"tx_packets\": " << s([](const PortCounters& c) { return c.tx_packets.get(); })
       << ", \"tx_bytes\": " << s([](const PortCounters& c) { return c.tx_bytes.get(); })
@@ -76,7 +105,9 @@ std::string stats_json(const Snapshot& snap, const std::vector<const WorkerCount
       << "\"packets\": " << s([](const FlowCounters& c) { return c.packets.get(); })
       << ", \"bytes\": " << s([](const FlowCounters& c) { return c.bytes.get(); }) << "}";
   }
-  o << "}}\n";
+  o << "}";
+  if (remote != nullptr) neighbors_json(o, snap, *remote);
+  o << "}\n";
   return o.str();
 }
 

@@ -5,13 +5,18 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/remote_state.hpp"
 #include "taas/counters.hpp"
 #include "taas/snapshot.hpp"
 
 namespace taas::dp {
 
-/// JSON text of the counters of `workers` summed, for `snap`'s names.
-std::string stats_json(const Snapshot& snap, const std::vector<const WorkerCounters*>& workers);
+/// JSON text of the counters of `workers` summed, for `snap`'s names. With
+/// `macs` (per port) each port gets its "mac"; with `remote` the file gets
+/// "neighbors": each next hop, its port, address and MAC (null while
+/// unresolved).
+std::string stats_json(const Snapshot& snap, const std::vector<const WorkerCounters*>& workers,
+                       const std::vector<MacAddr>* macs = nullptr, const RemoteState* remote = nullptr);
 
 /// Writes `text` to `path` atomically (temporary file + rename). Returns an
 /// error message, empty on success.

@@ -23,6 +23,7 @@ Worker::Worker(WorkerEnv env)
       mtx_(snap_.ports.size()),
       rx_burst_(snap_.params.burst) {
   last_rx_.store(rte_rdtsc(), std::memory_order_relaxed);
+  setup_remote();
 }
 
 void Worker::return_stash() noexcept {
@@ -37,6 +38,9 @@ void Worker::run(const std::atomic<bool>& stop) noexcept {
 
 std::uint32_t Worker::poll_once() noexcept {
   const std::uint64_t now = rte_rdtsc();
+  now_ = now;
+  now_ns_ = 0;
+  if (!owned_neighbors_.empty() && now >= next_tick_) neighbor_tick(now);
   std::uint32_t total = 0;
   const auto burst = static_cast<std::uint16_t>(rx_burst_.size());
   for (const RxQueue& rq : env_.rx) {
@@ -53,6 +57,7 @@ void Worker::handle(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept {
   PortCounters& pc = counters_.port[in];
   pc.rx_packets.add();
   pc.rx_bytes.add(rte_pktmbuf_pkt_len(m));
+  if (neighbor_port_[in] != 0 && neighbor_rx(m, in, now)) return;
   const PortEntry& port = snap_.ports[in];
   if (port.role == PortRole::kMonitor || port.service_port) return drop(m, in, RxDropReason::kMonitorPort);
   if (rte_pktmbuf_data_len(m) < kEthHdrLen) return drop(m, in, RxDropReason::kMalformed);
@@ -188,6 +193,10 @@ void Worker::mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, bool 
   const bool copy = must_copy || rte_pktmbuf_pkt_len(m) < snap_.params.copy_below_bytes;
   const bool chained = m->nb_segs > 1;
   for (const MirrorTarget& t : targets) {
+    if (t.encap != kNone) {
+      mirror_remote(t, m, must_copy);
+      continue;
+    }
     const bool linear = copy || (chained && !(*env_.caps)[t.port].multi_seg_tx);
     rte_mbuf* c = linear ? rte_pktmbuf_copy(m, env_.pools.mirror, 0, UINT32_MAX) : clone(m);
     if (c == nullptr) {

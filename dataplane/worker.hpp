@@ -12,6 +12,7 @@
 #include "dataplane/mac_table.hpp"
 #include "dataplane/pools.hpp"
 #include "dataplane/ports.hpp"
+#include "dataplane/remote_state.hpp"
 #include "taas/counters.hpp"
 #include "taas/snapshot.hpp"
 
@@ -32,6 +33,9 @@ struct WorkerEnv {
   Pools pools;
   std::uint16_t tx_queue = 0;  // this worker's TX queue on every port
   std::vector<RxQueue> rx;
+  /// Next hops, sequences, clock; shared by the workers. Required when the
+  /// snapshot has remote targets (encaps) or next hops.
+  RemoteState* remote = nullptr;
 };
 
 class Worker {
@@ -88,6 +92,16 @@ class Worker {
   void mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, bool must_copy) noexcept;
   rte_mbuf* production_copy(const rte_mbuf* m, std::uint16_t out) noexcept;
   rte_mbuf* clone(rte_mbuf* m) noexcept;
+  // Remote mirroring and ARP/ND (worker_remote.cpp).
+  void setup_remote();
+  void mirror_remote(const MirrorTarget& t, rte_mbuf* m, bool must_copy) noexcept;
+  bool neighbor_rx(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept;
+  void neighbor_tick(std::uint64_t now) noexcept;
+  void learn_neighbor(std::uint16_t port, std::uint16_t vlan, bool ipv6, const IpAddr& ip, const MacAddr& mac,
+                      std::uint64_t now) noexcept;
+  bool is_local(std::uint16_t port, std::uint16_t vlan, bool ipv6, const IpAddr& ip) const noexcept;
+  void send_control(std::uint16_t port, const std::uint8_t* frame, std::uint16_t len) noexcept;
+  std::uint64_t timestamp(bool gra_100ns) noexcept;
   void drop(rte_mbuf* m, std::uint16_t in, RxDropReason why) noexcept;
   void send(std::uint16_t port, rte_mbuf* m) noexcept;
   void send_mirror(std::uint16_t port, rte_mbuf* m, std::uint16_t service, std::uint16_t flow) noexcept;
@@ -105,6 +119,15 @@ class Worker {
   static constexpr std::uint16_t kStash = 64;
   rte_mbuf* stash_[kStash];  // clone mbufs taken from the pool in bulk
   std::uint16_t stash_n_ = 0;
+  // Remote mirroring: the next hops this worker resolves (their port is one
+  // it polls), per port whether ARP/ND is handled there and on which VLAN.
+  std::vector<std::uint16_t> owned_neighbors_;
+  std::vector<std::uint8_t> neighbor_port_;
+  std::vector<std::uint16_t> neighbor_vlan_;
+  std::uint64_t now_ = 0;          // TSC of the current iteration
+  std::uint64_t now_ns_ = 0;       // its wall clock, computed on first use
+  std::uint64_t next_tick_ = 0;    // next neighbour maintenance
+  std::uint64_t tick_tsc_ = 0, retry_tsc_ = 0, refresh_tsc_ = 0;
   std::atomic<std::uint64_t> last_rx_{0};
   std::atomic<bool> done_{false};
 };

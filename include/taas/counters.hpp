@@ -27,10 +27,12 @@ class Counter {
 };
 
 /// Why a mirror copy was not delivered (DESIGN.md §9 stats file keys).
-enum class DropReason : std::uint8_t { kNombuf, kTxFull, kNoNeighbor, kPortDown, kCount };
+/// too_big: a VXLAN copy whose outer packet would exceed the underlay MTU
+/// (VXLAN has no truncation flag; ERSPAN copies are truncated instead).
+enum class DropReason : std::uint8_t { kNombuf, kTxFull, kNoNeighbor, kPortDown, kTooBig, kCount };
 
 inline constexpr std::array<std::string_view, static_cast<std::size_t>(DropReason::kCount)>
-    kDropReasonNames{"nombuf", "tx_full", "no_neighbor", "port_down"};
+    kDropReasonNames{"nombuf", "tx_full", "no_neighbor", "port_down", "too_big"};
 
 /// Why a production frame was not forwarded (port rx_dropped, by reason).
 enum class RxDropReason : std::uint8_t {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "taas/encap.hpp"
+
 namespace taas {
 
 enum class PortRole : std::uint8_t { kVm, kUplink, kMonitor };
@@ -42,7 +44,12 @@ struct ServiceEntry {
   std::string name;
   std::string uuid;
   std::string description;
-  std::uint16_t port = kNone;  // destination port index (port mode)
+  /// Port the copies leave on: the monitor port (port and internal mode) or
+  /// the underlay port (external mode).
+  std::uint16_t port = kNone;
+  Encap encap = Encap::kNone;
+  std::string remote_ip;  // as written; empty in port mode
+  std::uint32_t vni = 0;  // vxlan
 };
 
 struct FlowEntry {
@@ -53,6 +60,9 @@ struct FlowEntry {
   std::uint16_t service = kNone;
   Direction direction = Direction::kBoth;
   std::string vlan_filter;  // as written; already applied by the compiler
+  /// ERSPAN session id (given or assigned, 0..1023); kNone unless the
+  /// service is erspan2 / erspan3.
+  std::uint16_t erspan_session_id = kNone;
 };
 
 /// One copy to make: which service it feeds, which flow selected it, and the
@@ -61,6 +71,67 @@ struct MirrorTarget {
   std::uint16_t service = kNone;
   std::uint16_t flow = kNone;
   std::uint16_t port = kNone;
+  std::uint16_t encap = kNone;  // index into Snapshot::encaps; kNone = as is
+};
+
+using MacAddr = std::array<std::uint8_t, 6>;
+using IpAddr = std::array<std::uint8_t, 16>;  // IPv4 in the first 4 bytes
+
+/// The `underlay` section (DESIGN.md §5): where remote copies leave.
+struct UnderlayEntry {
+  bool present = false;
+  std::uint16_t port = kNone;  // the physnet port (the uplink)
+  std::uint16_t vlan = 0;      // 802.1Q VID of underlay frames; 0 untagged
+  bool has_v4 = false, has_v6 = false;
+  IpAddr address{}, address6{};
+  std::uint8_t prefix = 0, prefix6 = 0;
+  std::uint32_t mtu = 1500;  // IP MTU
+  /// A resolved next hop is refreshed (re-requested) once it is this old and
+  /// forgotten (copies dropped as no_neighbor) at twice this age.
+  std::uint32_t neighbor_refresh_ms = 30000;
+};
+
+/// One next hop to resolve by ARP (IPv4) or neighbour discovery (IPv6) on a
+/// port. The worker that polls `port` owns the resolution; every worker
+/// reads the result.
+struct NeighborEntry {
+  std::uint16_t port = kNone;
+  std::uint16_t vlan = 0;  // tag of the ARP/ND frames; 0 untagged
+  bool ipv6 = false;
+  IpAddr ip{};      // whose MAC is wanted
+  IpAddr src_ip{};  // our address: ARP sender / NS source
+  bool has_static_mac = false;  // underlay.next_hop_mac: never resolved
+  MacAddr static_mac{};
+};
+
+/// An address taasd owns on a port: it answers ARP requests and neighbour
+/// solicitations for it there.
+struct LocalAddress {
+  std::uint16_t port = kNone;
+  std::uint16_t vlan = 0;
+  bool ipv6 = false;
+  IpAddr ip{};
+};
+
+/// How one mirror target's copies are encapsulated. The template's MACs are
+/// zero: the worker writes the port's MAC and the neighbour's.
+struct EncapEntry {
+  EncapTemplate tmpl;
+  std::uint16_t neighbor = kNone;  // index into Snapshot::neighbors
+  std::uint16_t sequence = kNone;  // index of the GRE sequence counter (ERSPAN session)
+  /// Largest inner frame (no FCS) whose outer IP packet fits the underlay
+  /// MTU. Longer frames are truncated with T=1 (ERSPAN) or dropped and
+  /// counted as too_big (VXLAN).
+  std::uint32_t max_inner = 0;
+  bool truncate = false;
+  bool direction_in = false;  // ERSPAN III D bit: copies of frames delivered to the VM
+  bool gra_100ns = false;     // ERSPAN III timestamp unit: 100 ns, else 100 µs
+};
+
+/// An ERSPAN session: one GRE sequence space, shared by every worker.
+struct SessionEntry {
+  std::uint16_t service = kNone;
+  std::uint16_t session_id = 0;
 };
 
 /// Dataplane parameters from the intent's `dataplane` section.
@@ -95,6 +166,12 @@ struct Snapshot {
   std::vector<std::vector<MirrorTarget>> mirror_out;
   /// Per port index: copies of frames delivered to the VM (VM-centric IN).
   std::vector<std::vector<MirrorTarget>> mirror_in;
+
+  UnderlayEntry underlay;
+  std::vector<NeighborEntry> neighbors;
+  std::vector<LocalAddress> local_addresses;
+  std::vector<EncapEntry> encaps;
+  std::vector<SessionEntry> sessions;
 };
 
 }  // namespace taas

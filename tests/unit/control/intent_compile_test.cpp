@@ -88,7 +88,6 @@ tap_flows:
     source_port: vm3
     tap_service: A0C4B9E2-0D0B-4A8E-8F4E-1D2C3B4A5F60
     direction: bOtH
-    erspan_session_id: 7
     vlan_filter: "9,18,27-36,100"
 )";
 

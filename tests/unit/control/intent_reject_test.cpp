@@ -68,7 +68,6 @@ std::string underlay(const std::string& line) {
 
 const char* const kUuid = "0f576381-e461-4807-bb11-5d57624b30a0";
 const std::string kFlowTail = "source_port: vm1, tap_service: ts1, direction: IN";
-const char* const kRemote = "remote mirroring (erspan2/erspan3/vxlan) is not supported yet";
 
 std::vector<Case> cases() {
   const std::string uuid = kUuid;
@@ -190,16 +189,18 @@ std::vector<Case> cases() {
       {"service_duplicate_uuid",
        kBase + "  - {name: a, id: " + uuid + ", port: mon}\n  - {name: b, id: " + uuid + ", port: mon}\n",
        "tap_services[2].id", 14, "is already used by tap_services[1]"},
-      {"service_encap_erspan3", service("name: r, remote_ip: 198.51.100.7, encap: erspan3"), "tap_services[1].encap", 13,
-       kRemote},
-      {"service_encap_erspan2_local", service("name: r, port: mon, encap: erspan2"), "tap_services[1].encap", 13, kRemote},
-      {"service_encap_vxlan", service("name: r, remote_ip: 198.51.100.8, encap: vxlan, vni: 5000, udp_port: 4789"),
-       "tap_services[1].encap", 13, kRemote},
+      {"service_erspan3_no_underlay", service("name: r, remote_ip: 198.51.100.7, encap: erspan3"),
+       "tap_services[1].remote_ip", 13, "needs the underlay section"},
+      {"service_erspan2_no_remote_ip", service("name: r, port: mon, encap: erspan2"), "tap_services[1].remote_ip", 13,
+       "missing required field 'remote_ip'"},
+      {"service_vxlan_no_underlay", service("name: r, remote_ip: 198.51.100.8, encap: vxlan, vni: 5000, udp_port: 4789"),
+       "tap_services[1].remote_ip", 13, "needs the underlay section"},
       {"service_encap_bogus", service("name: r, port: mon, encap: gre"), "tap_services[1].encap", 13,
        "unknown value 'gre'; allowed: none, erspan2, erspan3, vxlan"},
-      {"service_remote_ip", service("name: r, port: mon, remote_ip: 198.51.100.7"), "tap_services[1].remote_ip", 13,
-       kRemote},
-      {"service_remote_ip6", service("name: r, remote_ip: '2001:db8::7'"), "tap_services[1].remote_ip", 13, kRemote},
+      {"service_remote_ip_no_encap", service("name: r, port: mon, remote_ip: 198.51.100.7"), "tap_services[1].encap",
+       13, "needs an encapsulation"},
+      {"service_remote_ip6_no_encap", service("name: r, remote_ip: '2001:db8::7'"), "tap_services[1].encap", 13,
+       "needs an encapsulation"},
       {"service_remote_ip_bad", service("name: r, remote_ip: 300.1.1.1, encap: erspan2"), "tap_services[1].remote_ip",
        13, "expected an IPv4 or IPv6 address, got '300.1.1.1'"},
       {"service_vni_range", service("name: r, remote_ip: 198.51.100.8, encap: vxlan, vni: 16777216"),

@@ -1,0 +1,230 @@
+// validate_remote: the rules of remote mirroring (DESIGN.md §2 modes, §5
+// underlay) — the underlay section, external and internal tap services, and
+// ERSPAN session ids: given ones checked for conflicts per collector, missing
+// ones assigned.
+
+#include <map>
+#include <string>
+
+#include "control/addr_syntax.hpp"
+#include "control/intent_model.hpp"
+
+namespace taas::ctl {
+
+namespace {
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+bool is_erspan(Encap e) { return e == Encap::kErspan2 || e == Encap::kErspan3; }
+
+bool is_remote(const ServiceIntent& s) {
+  return s.remote_ip.present || (s.encap.present && s.encap.value != Encap::kNone);
+}
+
+class RemoteValidator {
+ public:
+  RemoteValidator(const Intent& intent, Reader& reader, Resolution& out)
+      : intent_(intent), u_(intent.underlay), reader_(reader), out_(out) {}
+
+  bool run() { return underlay() && services() && sessions(); }
+
+ private:
+  bool underlay() {
+    if (!u_.present) return true;
+    if (u_.port.present) {
+      const PortIntent& p = intent_.ports[out_.underlay_port];
+      if (p.role.value != PortRole::kUplink) {
+        return reader_.fail(u_.port.mark, "underlay.port",
+                            "the underlay port must be the uplink (the physnet NIC); port " +
+                                quote(p.name.value) + " has role " + std::string(role_name(p.role.value)));
+      }
+    } else {
+      out_.underlay_port = out_.uplink;
+    }
+    if (u_.vlan.present && u_.vlan.value != 0) {
+      for (std::size_t i = 0; i < intent_.networks.size(); ++i) {
+        if (intent_.networks[i].vlan.value == u_.vlan.value) {
+          return reader_.fail(u_.vlan.mark, "underlay.vlan",
+                              "VLAN " + std::to_string(u_.vlan.value) + " is the trunk tag of network " +
+                                  quote(intent_.networks[i].name.value) +
+                                  "; underlay frames need a VLAN no network uses");
+        }
+      }
+    }
+    return gateway(u_.gateway, u_.address, "underlay.gateway", "underlay.address") &&
+           gateway(u_.gateway6, u_.address6, "underlay.gateway6", "underlay.address6");
+  }
+
+  bool gateway(const Field<std::string>& gw, const Field<std::string>& address, const char* field,
+               const char* address_field) {
+    if (!gw.present) return true;
+    if (!address.present) {
+      return reader_.fail(gw.mark, field,
+                          std::string("a gateway needs a local address on its subnet: set ") + address_field);
+    }
+    if (!in_prefix(*parse_ip(address.value), *parse_ip(gw.value))) {
+      return reader_.fail(gw.mark, field,
+                          "gateway " + quote(gw.value) + " is not on the underlay subnet " + address.value +
+                              " (" + address_field + "): a next hop must be on-link");
+    }
+    return true;
+  }
+
+  bool services() {
+    for (std::size_t i = 0; i < intent_.services.size(); ++i) {
+      const ServiceIntent& s = intent_.services[i];
+      if (is_remote(s) && !service(s, index_path("tap_services", i), out_.service_port[i])) return false;
+    }
+    return true;
+  }
+
+  bool service(const ServiceIntent& s, const std::string& path, std::uint16_t port) {
+    if (!s.encap.present || s.encap.value == Encap::kNone) {
+      const Mark at = s.encap.present ? s.encap.mark : s.remote_ip.mark;
+      return reader_.fail(at, path + ".encap",
+                          "remote_ip " + quote(s.remote_ip.value) +
+                              " needs an encapsulation: set encap to erspan2, erspan3 or vxlan");
+    }
+    const std::string encap(encap_name(s.encap.value));
+    if (!s.remote_ip.present) {
+      return reader_.fail(s.mark, path + ".remote_ip",
+                          "missing required field 'remote_ip': encap " + encap +
+                              " sends copies to a collector address (IPv4 or IPv6)");
+    }
+    const IpPrefix remote = *parse_ip(s.remote_ip.value);
+    const char* family_field = remote.ipv6 ? "underlay.address6" : "underlay.address";
+    const Field<std::string>& source = remote.ipv6 ? u_.address6 : u_.address;
+    if (!u_.present) {
+      return reader_.fail(s.remote_ip.mark, path + ".remote_ip",
+                          "remote mirroring needs the underlay section: the source address (" +
+                              std::string(family_field) + ") of the outer header and, for external mode, "
+                              "the port and next hop toward " + s.remote_ip.value);
+    }
+    if (!source.present) {
+      return reader_.fail(s.remote_ip.mark, path + ".remote_ip",
+                          std::string(remote.ipv6 ? "IPv6" : "IPv4") + " collector " + quote(s.remote_ip.value) +
+                              " needs an " + (remote.ipv6 ? "IPv6" : "IPv4") + " source address: set " +
+                              family_field);
+    }
+    if (port == kNone && !next_hop(s, path, remote, *parse_ip(source.value))) return false;
+    if (port == kNone && s.remote_mac.present) {
+      return reader_.fail(s.remote_mac.mark, path + ".remote_mac",
+                          "'remote_mac' applies to internal mode (a service with a port); in external mode "
+                          "the next hop is underlay.next_hop_mac or resolved by ARP/ND");
+    }
+    return encap_fields(s, path, encap);
+  }
+
+  /// External mode: copies leave the underlay port toward an on-link
+  /// collector or the gateway of its family.
+  bool next_hop(const ServiceIntent& s, const std::string& path, const IpPrefix& remote, const IpPrefix& source) {
+    if (out_.underlay_port == kNone) {
+      return reader_.fail(s.remote_ip.mark, path + ".remote_ip",
+                          "external mode (remote_ip without port) sends copies out of the underlay port, but "
+                          "underlay.port is not set and there is no uplink port");
+    }
+    const Field<std::string>& gw = remote.ipv6 ? u_.gateway6 : u_.gateway;
+    if (in_prefix(source, remote) || gw.present || u_.next_hop_mac.present) return true;
+    return reader_.fail(s.remote_ip.mark, path + ".remote_ip",
+                        "collector " + quote(s.remote_ip.value) + " is not on the underlay subnet " +
+                            (remote.ipv6 ? u_.address6.value : u_.address.value) + " and " +
+                            (remote.ipv6 ? "underlay.gateway6" : "underlay.gateway") +
+                            " is not set: no next hop to send to");
+  }
+
+  bool encap_fields(const ServiceIntent& s, const std::string& path, const std::string& encap) {
+    const Encap e = s.encap.value;
+    if (e == Encap::kVxlan && !s.vni.present) {
+      return reader_.fail(s.mark, path + ".vni", "missing required field 'vni': encap vxlan needs a VNI (0..16777215)");
+    }
+    const auto only = [&](bool present, Mark mark, const char* key, const char* encaps) {
+      return !present || reader_.fail(mark, path + "." + key,
+                                      std::string("'") + key + "' applies only to encap " + encaps +
+                                          "; this service has encap " + encap);
+    };
+    const bool vx = e == Encap::kVxlan;
+    const ErspanIntent& er = s.erspan;
+    return only(s.vni.present && !vx, s.vni.mark, "vni", "vxlan") &&
+           only(s.udp_port.present && !vx, s.udp_port.mark, "udp_port", "vxlan") &&
+           only(er.present && vx, er.mark, "erspan", "erspan2 or erspan3") &&
+           only(er.hwid.present && e != Encap::kErspan3, er.hwid.mark, "erspan.hwid", "erspan3") &&
+           only(er.granularity.present && e != Encap::kErspan3, er.granularity.mark, "erspan.granularity",
+                "erspan3") &&
+           only(er.platform_subheader.present && e != Encap::kErspan3, er.platform_subheader.mark,
+                "erspan.platform_subheader", "erspan3") &&
+           only(er.index.present && er.index.value >= (1u << 14) && e == Encap::kErspan3, er.index.mark,
+                "erspan.index", "erspan2 above 16383 (ERSPAN III carries a 14-bit port id)");
+  }
+
+  /// The collector a service sends to, as comparable bytes.
+  std::string collector(std::size_t service) const {
+    const IpPrefix ip = *parse_ip(intent_.services[service].remote_ip.value);
+    return std::string(ip.ipv6 ? "6" : "4") + std::string(ip.ip.begin(), ip.ip.end());
+  }
+
+  /// Given ids: only toward ERSPAN services, never one another service
+  /// already sends to the same collector. Missing ids: one per service, the
+  /// smallest >= 1 free at its collector.
+  bool sessions() {
+    out_.flow_session.assign(intent_.flows.size(), kNone);
+    std::map<std::string, std::map<std::uint32_t, std::size_t>> used;  // collector -> id -> first flow
+    for (std::size_t i = 0; i < intent_.flows.size(); ++i) {
+      const FlowIntent& f = intent_.flows[i];
+      const std::size_t svc = out_.flow_service[i];
+      const ServiceIntent& s = intent_.services[svc];
+      const bool erspan = s.encap.present && is_erspan(s.encap.value);
+      if (!f.erspan_session_id.present) continue;
+      const std::string path = index_path("tap_flows", i) + ".erspan_session_id";
+      if (!erspan) {
+        return reader_.fail(f.erspan_session_id.mark, path,
+                            "erspan_session_id applies only to flows into erspan2 or erspan3 services; "
+                            "tap service " + quote(s.name.value) + " has encap " +
+                                std::string(encap_name(s.encap.present ? s.encap.value : Encap::kNone)));
+      }
+      const std::uint32_t id = f.erspan_session_id.value;
+      auto [it, added] = used[collector(svc)].try_emplace(id, i);
+      const std::size_t other = out_.flow_service[it->second];
+      if (!added && other != svc) {
+        return reader_.fail(f.erspan_session_id.mark, path,
+                            "ERSPAN session " + std::to_string(id) + " toward " + s.remote_ip.value +
+                                " is already used by tap service " + quote(intent_.services[other].name.value) +
+                                " (tap_flows[" + std::to_string(it->second) +
+                                "]); each service needs its own session ids per collector");
+      }
+      out_.flow_session[i] = static_cast<std::uint16_t>(id);
+    }
+    std::map<std::size_t, std::uint16_t> assigned;  // service -> its default id
+    for (std::size_t i = 0; i < intent_.flows.size(); ++i) {
+      const std::size_t svc = out_.flow_service[i];
+      const ServiceIntent& s = intent_.services[svc];
+      if (!s.encap.present || !is_erspan(s.encap.value) || out_.flow_session[i] != kNone) continue;
+      auto found = assigned.find(svc);
+      if (found == assigned.end()) {
+        auto& ids = used[collector(svc)];
+        std::uint32_t id = 1;
+        while (ids.count(id) != 0) ++id;
+        if (id > 1023) {
+          return reader_.fail(intent_.flows[i].mark, index_path("tap_flows", i) + ".erspan_session_id",
+                              "no free ERSPAN session id left toward " + s.remote_ip.value);
+        }
+        ids.emplace(id, i);
+        found = assigned.emplace(svc, static_cast<std::uint16_t>(id)).first;
+      }
+      out_.flow_session[i] = found->second;
+    }
+    return true;
+  }
+
+  const Intent& intent_;
+  const UnderlayIntent& u_;
+  Reader& reader_;
+  Resolution& out_;
+};
+
+}  // namespace
+
+bool validate_remote(const Intent& intent, Reader& reader, Resolution& resolution) {
+  return RemoteValidator(intent, reader, resolution).run();
+}
+
+}  // namespace taas::ctl

@@ -38,7 +38,7 @@ TEST(StatsJson, SumsWorkersAndNamesEverything) {
   EXPECT_NE(j.find("\"mon \\\"1\\\"\": {\"rx_packets\": 0, \"rx_bytes\": 0, \"tx_packets\": 0, \"tx_bytes\": 1500"),
             std::string::npos) << j;
   EXPECT_NE(j.find("\"ts\": {\"packets\": 5, \"bytes\": 0, \"dropped\": {\"nombuf\": 0, \"tx_full\": 6, "
-                   "\"no_neighbor\": 0, \"port_down\": 0}}"),
+                   "\"no_neighbor\": 0, \"port_down\": 0, \"too_big\": 0}}"),
             std::string::npos) << j;
   EXPECT_NE(j.find("\"tf\": {\"packets\": 0, \"bytes\": 640}"), std::string::npos) << j;
 }

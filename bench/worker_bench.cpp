@@ -1,6 +1,7 @@
 // The worker on real net_ring ports, one burst of 32 frames at a time:
 // forward only, forward + one mirror copy (clone or linear copy), BOTH, for
-// 64 / 512 / 1500-byte frames; and, over the very same rings, a plain io
+// 64 / 512 / 1500-byte frames, forward + one ERSPAN III or VXLAN copy
+// (outer header mbuf chained before a clone); and, over the very same rings, a plain io
 // forward (rx_burst + tx_burst, what testpmd's io mode does) as the
 // baseline measured in the same run. Frames are recycled from vm2's TX ring
 // into vm1's RX ring, so each case pays the same ring costs as its baseline.
@@ -36,11 +37,15 @@ const char* const kPorts = R"(
 version: 1
 dataplane: {copy_below_bytes: COPY_BELOW}
 networks: [{name: a, vlan: 100}]
+underlay: {address: 192.0.2.10/24}
 ports:
   - {name: vm1, device: r0, role: vm, network: a}
   - {name: vm2, device: r1, role: vm, network: a}
   - {name: mon, device: r2, role: monitor}
-tap_services: [{name: ts, port: mon}]
+tap_services:
+  - {name: ts, port: mon}
+  - {name: ts_e3, port: mon, remote_ip: 192.0.2.99, remote_mac: "02:00:00:00:00:0a", encap: erspan3}
+  - {name: ts_vx, port: mon, remote_ip: 192.0.2.99, remote_mac: "02:00:00:00:00:0a", encap: vxlan, vni: 5000}
 )";
 
 struct Rig {
@@ -49,6 +54,7 @@ struct Rig {
   std::vector<rte_ring*> rx, tx;
   std::vector<std::uint16_t> ids;
   std::vector<taas::dp::PortCaps> caps;
+  std::unique_ptr<taas::dp::RemoteState> remote;
   std::unique_ptr<taas::dp::Worker> worker;
 
   Rig(const std::string& flows, unsigned copy_below, unsigned frame_len) {
@@ -67,7 +73,8 @@ struct Rig {
       ids.push_back(static_cast<std::uint16_t>(rte_eth_from_rings(("net_ring_" + n).c_str(), &rx[i], 1, &tx[i], 1, 0)));
     }
     caps = taas::dp::start_ports(snap, ids, pools, 1).value();
-    taas::dp::WorkerEnv env{&snap, &ids, &caps, pools, 0, {}};
+    remote = std::make_unique<taas::dp::RemoteState>(snap, rte_get_tsc_hz(), rte_rdtsc(), 0);
+    taas::dp::WorkerEnv env{&snap, &ids, &caps, pools, 0, {}, remote.get()};
     for (std::uint16_t i = 0; i < ids.size(); ++i) env.rx.push_back({i, 0});
     worker = std::make_unique<taas::dp::Worker>(std::move(env));
     // vm2 introduces itself so that vm1 -> vm2 is known unicast.
@@ -153,10 +160,15 @@ const char* const kOut = "tap_flows: [{name: tf, source_port: vm1, tap_service: 
 const char* const kBoth = "tap_flows: [{name: tf, source_port: vm1, tap_service: ts, direction: BOTH},"
                           " {name: tf2, source_port: vm2, tap_service: ts, direction: BOTH}]\n";
 
+const char* const kErspan3 = "tap_flows: [{name: tf, source_port: vm1, tap_service: ts_e3, direction: OUT}]\n";
+const char* const kVxlan = "tap_flows: [{name: tf, source_port: vm1, tap_service: ts_vx, direction: OUT}]\n";
+
 void BM_Forward(benchmark::State& s) { run_worker(s, "", 0); }
 void BM_ForwardMirrorClone(benchmark::State& s) { run_worker(s, kOut, 0); }
 void BM_ForwardMirrorCopy(benchmark::State& s) { run_worker(s, kOut, 65535); }
 void BM_ForwardMirrorBothEndsClone(benchmark::State& s) { run_worker(s, kBoth, 0); }
+void BM_ForwardMirrorErspan3(benchmark::State& s) { run_worker(s, kErspan3, 0); }
+void BM_ForwardMirrorVxlan(benchmark::State& s) { run_worker(s, kVxlan, 0); }
 
 // Interleaved registration: the machine's speed drifts, so each size runs
 // every case back to back.
@@ -165,7 +177,9 @@ void BM_ForwardMirrorBothEndsClone(benchmark::State& s) { run_worker(s, kBoth, 0
   BENCHMARK(BM_Forward)->Arg(size);                                       \
   BENCHMARK(BM_ForwardMirrorClone)->Arg(size);                            \
   BENCHMARK(BM_ForwardMirrorCopy)->Arg(size);                             \
-  BENCHMARK(BM_ForwardMirrorBothEndsClone)->Arg(size);
+  BENCHMARK(BM_ForwardMirrorBothEndsClone)->Arg(size);                   \
+  BENCHMARK(BM_ForwardMirrorErspan3)->Arg(size);                         \
+  BENCHMARK(BM_ForwardMirrorVxlan)->Arg(size);
 TAAS_CASES(64)
 TAAS_CASES(512)
 TAAS_CASES(1500)

@@ -10,6 +10,9 @@ A case is a folder:
   expect/X.streams.json  optional: per tap flow, which expected frames it
                        produced (see below)
   expect-stats.json    a subset of the --stats-out JSON
+  expect/X.encap.json  optional: port X also carries encapsulated copies
+                       (remote mirroring); encap_judge.py judges them and
+                       the rest of out/X.pcap is compared with expect/X.pcap
 or, for an invalid intent:
   expect-error.json    {"exit_code": 2, "stderr_contains": [...]}
 
@@ -34,6 +37,8 @@ Usage:
 
 import argparse
 import collections
+import contextlib
+import io
 import json
 import logging
 import os
@@ -220,7 +225,7 @@ def compare_order(name, expected, actual, streams_idx, rep):
     return ok
 
 
-def compare_port(case_dir, run_dir, name, rep):
+def compare_port(case_dir, run_dir, name, rep, ctx=None):
     exp_path = case_dir / "expect" / name
     out_path = run_dir / "out" / name
     expected = [f for f, _ in read_pcap(exp_path)]
@@ -236,6 +241,10 @@ def compare_port(case_dir, run_dir, name, rep):
     if truncated:
         rep.fail(f"out/{name}: frames {truncated[:8]} captured shorter than their length")
     actual = [f for f, _ in records]
+    encap_path = case_dir / "expect" / (Path(name).stem + ".encap.json")
+    if encap_path.exists():  # remote mirroring: judge the copies, keep the rest
+        import encap_judge
+        actual = encap_judge.judge_port(case_dir, run_dir, name, actual, encap_path, rep, ctx or {})
     streams_path = case_dir / "expect" / (Path(name).stem + ".streams.json")
     streams = json.loads(streams_path.read_text())["streams"] if streams_path.exists() else None
     if not compare_multiset(name, expected, actual, rep):
@@ -267,6 +276,13 @@ def subset_mismatches(expected, actual, path=""):
 
 def count_leaves(obj):
     return sum(count_leaves(v) for v in obj.values()) if isinstance(obj, dict) else 1
+
+
+def load_stats(run_dir):
+    try:
+        return json.loads((run_dir / "stats.json").read_text())
+    except (OSError, ValueError):
+        return None  # compare_stats reports it
 
 
 def compare_stats(case_dir, run_dir, rep):
@@ -302,10 +318,11 @@ def run_taasd(args, case_dir, run_dir):
         shutil.copytree(case_dir / "in", run_dir / "in")
     (run_dir / "out").mkdir()
     prefix = f"taasd-e2e-{case_dir.name}-{os.getpid()}"
-    cmd = [args.taasd, "--config", "intent.yaml", "--stats-out", "stats.json",
+    cmd = [str(Path(args.taasd).resolve()), "--config", "intent.yaml", "--stats-out", "stats.json",
            "--exit-idle", str(args.exit_idle), "--"] + args.eal.split() + [f"--file-prefix={prefix}"]
     print(f"  run   (cd {run_dir} && {' '.join(cmd)})")
     with open(run_dir / "taasd.stdout", "wb") as so, open(run_dir / "taasd.stderr", "wb") as se:
+        wall0 = time.time()
         start = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=run_dir, stdout=so, stderr=se, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
@@ -322,11 +339,12 @@ def run_taasd(args, case_dir, run_dir):
                 proc.wait()
             rc = None
         elapsed = time.monotonic() - start
+        wall1 = time.time()
     for base in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"), "dpdk"),
                  "/tmp/dpdk"):
         shutil.rmtree(os.path.join(base, prefix), ignore_errors=True)
     stderr = (run_dir / "taasd.stderr").read_text(errors="replace")
-    return rc, timed_out, elapsed, stderr
+    return rc, timed_out, elapsed, stderr, (wall0, wall1)
 
 
 def show_output(run_dir, stderr):
@@ -362,7 +380,7 @@ def run_case(args):
         if rep.failures:
             return 1
     run_dir = Path(tempfile.mkdtemp(prefix=f"taasd-e2e-{case_dir.name}-"))
-    rc, timed_out, elapsed, stderr = run_taasd(args, case_dir, run_dir)
+    rc, timed_out, elapsed, stderr, window = run_taasd(args, case_dir, run_dir)
     if timed_out:
         rep.fail(f"taasd did not exit within {args.timeout} s; killed")
     elif error_case:
@@ -371,9 +389,12 @@ def run_case(args):
         rep.fail(f"taasd exited {rc} after {elapsed:.1f} s, expected 0")
     else:
         rep.ok(f"taasd exited 0 after {elapsed:.1f} s")
+        ctx = {"stats": load_stats(run_dir), "window": window}
         for n in names:
-            compare_port(case_dir, run_dir, n, rep)
+            compare_port(case_dir, run_dir, n, rep, ctx)
         compare_stats(case_dir, run_dir, rep)
+        if list((case_dir / "expect").glob("*.encap.json")):
+            __import__("encap_judge").check_port_totals(run_dir, ctx["stats"], names, rep, read_pcap)
     if rep.failures:
         show_output(run_dir, stderr)
         if getattr(args, "keep_failed", True):
@@ -420,6 +441,9 @@ FAKE_TAASD = r'''#!/usr/bin/python3
 import json, os, shutil, struct, sys, time
 from pathlib import Path
 mode, case = os.environ["FAKE_MODE"], Path(os.environ["FAKE_CASE"])
+sys.path.insert(0, os.environ["FAKE_LIB"])
+encap = sorted((case / "expect").glob("*.encap.json"))
+ports, written = list(json.loads((case / "expect-stats.json").read_text())["ports"]) if encap else [], {}
 def rd(p):
     d = p.read_bytes(); out, off = [], 24
     while off < len(d):
@@ -472,8 +496,17 @@ for p in sorted((case / "expect").glob("*.pcap")):
         short = (0,)
     if mode == "missing_out" and name == "mon2.pcap":
         continue
+    if (case / "expect" / (p.stem + ".encap.json")).exists():
+        import encap_fake
+        frames = encap_fake.port_frames(case, name, frames, ports, mode)
     wr(Path("out") / name, frames, short)
+    written[name] = frames
 stats = json.loads((case / "expect-stats.json").read_text())
+if encap:
+    import encap_fake
+    stats = encap_fake.fix_stats(stats, written, ports)
+    if mode == "enc_nomac":
+        del stats["ports"]["uplink"]["mac"]
 stats["uptime_s"] = 1                   # extra keys are fine
 for p in stats["ports"].values():
     p["rx_nombuf"] = 0
@@ -486,7 +519,7 @@ if mode == "stats_type":
 Path(sys.argv[sys.argv.index("--stats-out") + 1]).write_text(json.dumps(stats))
 '''
 
-SELF_TESTS = [  # (case, mode, should pass)
+SELF_TESTS = [  # (case, mode, should pass[, text a FAIL line must contain])
     ("both", "ok", True),
     ("both", "ok_interleaved", True),
     ("several_flows_one_service", "ok", True),
@@ -514,26 +547,34 @@ SELF_TESTS = [  # (case, mode, should pass)
 
 
 def self_test(args):
+    import encap_fake  # remote mirroring: faithful and defective encapsulated copies
     root = Path(args.cases_dir).resolve()
     failures = []
+    scenarios = SELF_TESTS + encap_fake.SELF_TESTS
     with tempfile.TemporaryDirectory(prefix="taasd-e2e-selftest-") as tmp:
         fake = Path(tmp) / "fake_taasd"
         fake.write_text(FAKE_TAASD)
         fake.chmod(0o755)
-        for case, mode, should_pass in SELF_TESTS:
+        for case, mode, should_pass, *why in scenarios:
             os.environ["FAKE_MODE"], os.environ["FAKE_CASE"] = mode, str(root / case)
+            os.environ["FAKE_LIB"] = str(Path(__file__).resolve().parent)
             sub = argparse.Namespace(taasd=str(fake), case=str(root / case), keep=False,
                                      timeout=2 if mode == "hang" else args.timeout,
                                      exit_idle=args.exit_idle, eal=args.eal, keep_failed=False)
-            print(f"### self-test {case} / {mode}: must {'pass' if should_pass else 'fail'}")
-            rc = run_case(sub)
-            if (rc == 0) != should_pass:
+            print(f"### self-test {case} / {mode}: must {'pass' if should_pass else 'fail'}"
+                  + (f" because of {why[0]!r}" if why else ""))
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                rc = run_case(sub)
+            print(out.getvalue(), end="")
+            fails = "\n".join(line for line in out.getvalue().splitlines() if line.startswith("  FAIL"))
+            if (rc == 0) != should_pass or (why and why[0] not in fails):
                 failures.append(f"{case}/{mode}")
     print()
     if failures:
         print(f"self-test FAILED: the runner judged wrongly: {failures}")
         return 1
-    print(f"self-test passed: {len(SELF_TESTS)} scenarios judged as intended")
+    print(f"self-test passed: {len(scenarios)} scenarios judged as intended")
     return 0
 
 

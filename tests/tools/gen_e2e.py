@@ -8,6 +8,8 @@ For every case under tests/e2e/<case>/ this writes
   expect/<port>.streams.json   (monitor ports fed by several flows) which
                          expected copies each flow produced, see run_e2e.py
   expect-stats.json      counters taasd must report (a subset of --stats-out)
+  expect/<port>.encap.json, expect/inner/*.pcap   (remote mirroring: ERSPAN,
+                         VXLAN) written by gen_e2e_encap.py from this model
 or, for an invalid intent, expect-error.json.
 
 The expected outputs come from a small independent model of the switching
@@ -257,11 +259,13 @@ class Model:
     flows: list
     outputs: dict = field(default_factory=dict)   # port -> [(frame, label)]
     stats: dict = field(default_factory=dict)
+    copies: list = field(default_factory=list)    # [(flow, "IN"|"OUT", frame)], in order
 
     def run(self, inputs):
         vlan_of = dict(NETWORKS)
         net_of_vlan = {v: n for n, v in NETWORKS}
         self.outputs = {p.name: [] for p in self.ports if p.tx}
+        self.copies = []
         # rx_dropped_by and tx_nombuf: the reasons of include/taas/counters.hpp
         ports = {p.name: dict(rx_packets=0, rx_bytes=0, tx_packets=0, tx_bytes=0, rx_dropped=0,
                               tx_dropped=0, tx_nombuf=0,
@@ -283,6 +287,7 @@ class Model:
                 if f.source_port == port and f.direction.upper() in (wanted, "BOTH"):
                     svc_port = self.services[f.tap_service]
                     transmit(svc_port, frame, f.name)
+                    self.copies.append((f, wanted, frame))
                     flows[f.name]["packets"] += 1
                     flows[f.name]["bytes"] += len(frame)
                     services[f.tap_service]["packets"] += 1
@@ -583,6 +588,8 @@ def generate(root):
         for name, frames in base.items():
             write(d / "in" / f"{name}.pcap", pcap_bytes(frames))
         write(d / "expect-error.json", dump_json(expect))
+    import gen_e2e_encap  # remote mirroring (ERSPAN, VXLAN): its own module
+    gen_e2e_encap.generate(e2e, base)
     demo = demo_inputs()
     for name, frames in demo.items():
         assert len(frames) < 32
@@ -590,7 +597,8 @@ def generate(root):
 
 
 def case_names():
-    return [c[0] for c in CASES] + [c[0] for c in error_cases()]
+    import gen_e2e_encap
+    return [c[0] for c in CASES] + [c[0] for c in error_cases()] + gen_e2e_encap.case_names()
 
 
 def compare_trees(fresh, repo):

@@ -97,7 +97,7 @@ class Worker {
   void mirror_remote(const MirrorTarget& t, rte_mbuf* m, bool must_copy) noexcept;
   bool neighbor_rx(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept;
   void neighbor_tick(std::uint64_t now) noexcept;
-  void learn_neighbor(std::uint16_t port, std::uint16_t vlan, bool ipv6, const IpAddr& ip, const MacAddr& mac,
+  bool learn_neighbor(std::uint16_t port, std::uint16_t vlan, bool ipv6, const IpAddr& ip, const MacAddr& mac,
                       std::uint64_t now) noexcept;
   bool is_local(std::uint16_t port, std::uint16_t vlan, bool ipv6, const IpAddr& ip) const noexcept;
   void send_control(std::uint16_t port, const std::uint8_t* frame, std::uint16_t len) noexcept;

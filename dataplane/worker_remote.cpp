@@ -136,9 +136,10 @@ bool Worker::is_local(std::uint16_t port, std::uint16_t vlan, bool ipv6, const I
   return false;
 }
 
-void Worker::learn_neighbor(std::uint16_t port, std::uint16_t vlan, bool ipv6, const IpAddr& ip, const MacAddr& mac,
+bool Worker::learn_neighbor(std::uint16_t port, std::uint16_t vlan, bool ipv6, const IpAddr& ip, const MacAddr& mac,
                             std::uint64_t now) noexcept {
-  if ((mac[0] & 1) != 0) return;  // a multicast "address" resolves nothing
+  if ((mac[0] & 1) != 0) return false;  // a multicast "address" resolves nothing
+  bool known = false;
   for (const std::uint16_t n : owned_neighbors_) {
     const NeighborEntry& e = snap_.neighbors[n];
     if (e.port != port || e.vlan != vlan || e.ipv6 != ipv6 || e.ip != ip) continue;
@@ -147,12 +148,16 @@ void Worker::learn_neighbor(std::uint16_t port, std::uint16_t vlan, bool ipv6, c
     s.mac.store(NeighborSlot::kValid | pack_mac(mac.data()), std::memory_order_release);
     s.requests = 0;
     s.next_request = 0;
+    known = true;
   }
+  return known;
 }
 
 // ARP and NS/NA on a port where taasd owns an address or resolves a next
 // hop, on that port's underlay VLAN. Returns true when the frame was taasd's
-// (consumed and freed); anything else goes on to switching.
+// (consumed and freed): asking for one of its addresses, answering it, or
+// coming from one of its next hops. Anything else goes on to switching
+// (where an untagged frame on the trunk counts as vlan_mismatch).
 bool Worker::neighbor_rx(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept {
   const auto* p = rte_pktmbuf_mtod(m, const std::uint8_t*);
   const std::uint32_t len = rte_pktmbuf_data_len(m);
@@ -170,29 +175,37 @@ bool Worker::neighbor_rx(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexc
   const MacAddr& mine = (*env_.caps)[in].mac;
   std::uint8_t frame[kNeighborFrameMax];
   std::uint16_t out = 0;
+  bool ours = false;
   switch (msg.kind) {
     case NeighborMsg::Kind::kArpRequest:
-      learn_neighbor(in, vid, false, msg.sender_ip, msg.sender_mac, now);
-      if (is_local(in, vid, false, msg.target_ip))
+      ours = learn_neighbor(in, vid, false, msg.sender_ip, msg.sender_mac, now);
+      if (is_local(in, vid, false, msg.target_ip)) {
         out = build_arp_reply(frame, mine, vid, msg.target_ip, msg.sender_mac, msg.sender_ip);
+        ours = true;
+      }
       break;
     case NeighborMsg::Kind::kArpReply:
-      learn_neighbor(in, vid, false, msg.sender_ip, msg.sender_mac, now);
+      ours = learn_neighbor(in, vid, false, msg.sender_ip, msg.sender_mac, now) ||
+             is_local(in, vid, false, msg.target_ip);
       break;
     case NeighborMsg::Kind::kSolicit: {
       const IpAddr unspecified{};
-      if (msg.sender_ip == unspecified) break;  // duplicate address detection: not ours to answer
-      learn_neighbor(in, vid, true, msg.sender_ip, msg.sender_mac, now);
-      if (is_local(in, vid, true, msg.target_ip))
-        out = build_neighbor_advert(frame, mine, vid, msg.target_ip, msg.sender_mac, msg.sender_ip, true);
+      if (msg.sender_ip != unspecified) ours = learn_neighbor(in, vid, true, msg.sender_ip, msg.sender_mac, now);
+      // Duplicate address detection (from ::) is not ours to answer.
+      if (is_local(in, vid, true, msg.target_ip)) {
+        if (msg.sender_ip != unspecified)
+          out = build_neighbor_advert(frame, mine, vid, msg.target_ip, msg.sender_mac, msg.sender_ip, true);
+        ours = true;
+      }
       break;
     }
     case NeighborMsg::Kind::kAdvert:
-      learn_neighbor(in, vid, true, msg.target_ip, msg.sender_mac, now);
+      ours = learn_neighbor(in, vid, true, msg.target_ip, msg.sender_mac, now);
       break;
     case NeighborMsg::Kind::kNone:
       break;
   }
+  if (!ours) return false;
   rte_pktmbuf_free(m);
   if (out != 0) send_control(in, frame, out);
   return true;

@@ -17,6 +17,18 @@ std::string quote(const std::string& s) { return "'" + s + "'"; }
 
 bool is_erspan(Encap e) { return e == Encap::kErspan2 || e == Encap::kErspan3; }
 
+/// Not unspecified, multicast, IPv4 broadcast or loopback: an address a
+/// frame can be sent to.
+bool usable(const IpPrefix& a) {
+  const IpAddr zero{};
+  if (a.ipv6) {
+    const IpAddr loopback{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    return a.ip != zero && a.ip != loopback && a.ip[0] != 0xff;
+  }
+  const bool broadcast = a.ip[0] == 255 && a.ip[1] == 255 && a.ip[2] == 255 && a.ip[3] == 255;
+  return a.ip[0] != 0 && a.ip[0] != 127 && a.ip[0] < 224 && !broadcast;
+}
+
 bool is_remote(const ServiceIntent& s) {
   return s.remote_ip.present || (s.encap.present && s.encap.value != Encap::kNone);
 }
@@ -62,7 +74,15 @@ class RemoteValidator {
       return reader_.fail(gw.mark, field,
                           std::string("a gateway needs a local address on its subnet: set ") + address_field);
     }
-    if (!in_prefix(*parse_ip(address.value), *parse_ip(gw.value))) {
+    const IpPrefix ip = *parse_ip(gw.value);
+    const IpPrefix local = *parse_ip(address.value);
+    if (!usable(ip) || ip.ip == local.ip) {
+      return reader_.fail(gw.mark, field,
+                          "gateway " + quote(gw.value) + " must be a unicast address other than " + address_field);
+    }
+    // IPv6 routers are usually reached by their link-local address.
+    const bool link_local = ip.ipv6 && ip.ip[0] == 0xfe && (ip.ip[1] & 0xc0) == 0x80;
+    if (!link_local && !in_prefix(local, ip)) {
       return reader_.fail(gw.mark, field,
                           "gateway " + quote(gw.value) + " is not on the underlay subnet " + address.value +
                               " (" + address_field + "): a next hop must be on-link");
@@ -105,6 +125,11 @@ class RemoteValidator {
                           std::string(remote.ipv6 ? "IPv6" : "IPv4") + " collector " + quote(s.remote_ip.value) +
                               " needs an " + (remote.ipv6 ? "IPv6" : "IPv4") + " source address: set " +
                               family_field);
+    }
+    if (!usable(remote) || remote.ip == parse_ip(source.value)->ip) {
+      return reader_.fail(s.remote_ip.mark, path + ".remote_ip",
+                          "collector " + quote(s.remote_ip.value) +
+                              " must be a unicast address other than taasd's own (" + family_field + ")");
     }
     if (port == kNone && !next_hop(s, path, remote, *parse_ip(source.value))) return false;
     if (port == kNone && s.remote_mac.present) {
@@ -163,8 +188,8 @@ class RemoteValidator {
   }
 
   /// Given ids: only toward ERSPAN services, never one another service
-  /// already sends to the same collector. Missing ids: one per service, the
-  /// smallest >= 1 free at its collector.
+  /// already sends to the same collector. Missing ids: one per service (in
+  /// service order), the smallest >= 1 free at its collector.
   bool sessions() {
     out_.flow_session.assign(intent_.flows.size(), kNone);
     std::map<std::string, std::map<std::uint32_t, std::size_t>> used;  // collector -> id -> first flow
@@ -193,24 +218,25 @@ class RemoteValidator {
       }
       out_.flow_session[i] = static_cast<std::uint16_t>(id);
     }
-    std::map<std::size_t, std::uint16_t> assigned;  // service -> its default id
-    for (std::size_t i = 0; i < intent_.flows.size(); ++i) {
-      const std::size_t svc = out_.flow_service[i];
+    // Defaults go to services in file order, so a service keeps its id when
+    // flows are added or reordered.
+    for (std::size_t svc = 0; svc < intent_.services.size(); ++svc) {
       const ServiceIntent& s = intent_.services[svc];
-      if (!s.encap.present || !is_erspan(s.encap.value) || out_.flow_session[i] != kNone) continue;
-      auto found = assigned.find(svc);
-      if (found == assigned.end()) {
-        auto& ids = used[collector(svc)];
-        std::uint32_t id = 1;
-        while (ids.count(id) != 0) ++id;
-        if (id > 1023) {
-          return reader_.fail(intent_.flows[i].mark, index_path("tap_flows", i) + ".erspan_session_id",
-                              "no free ERSPAN session id left toward " + s.remote_ip.value);
-        }
-        ids.emplace(id, i);
-        found = assigned.emplace(svc, static_cast<std::uint16_t>(id)).first;
+      if (!s.encap.present || !is_erspan(s.encap.value)) continue;
+      std::size_t first = intent_.flows.size();
+      for (std::size_t i = 0; i < intent_.flows.size() && first == intent_.flows.size(); ++i)
+        if (out_.flow_service[i] == svc && out_.flow_session[i] == kNone) first = i;
+      if (first == intent_.flows.size()) continue;  // every flow gives its id
+      auto& ids = used[collector(svc)];
+      std::uint32_t id = 1;
+      while (ids.count(id) != 0) ++id;
+      if (id > 1023) {
+        return reader_.fail(intent_.flows[first].mark, index_path("tap_flows", first) + ".erspan_session_id",
+                            "no free ERSPAN session id left toward " + s.remote_ip.value);
       }
-      out_.flow_session[i] = found->second;
+      ids.emplace(id, first);
+      for (std::size_t i = first; i < intent_.flows.size(); ++i)
+        if (out_.flow_service[i] == svc && out_.flow_session[i] == kNone) out_.flow_session[i] = static_cast<std::uint16_t>(id);
     }
     return true;
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dataplane/neighbor_wire.hpp"
+#include "tests/unit/pcap_out.hpp"
 
 namespace {
 
@@ -22,11 +23,6 @@ using taas::IpAddr;
 using taas::MacAddr;
 using namespace taas::dp;
 
-void put_le32(std::FILE* f, std::uint32_t v) {
-  const std::uint8_t b[4] = {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
-                             static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 24)};
-  std::fwrite(b, 1, 4, f);
-}
 
 std::uint32_t get_le32(const std::uint8_t* p) {
   return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
@@ -116,12 +112,7 @@ int dump(const char* path) {
     std::perror(path);
     return 1;
   }
-  put_le32(pcap, 0xa1b2c3d4);
-  put_le32(pcap, 2 | (4u << 16));  // version 2.4
-  put_le32(pcap, 0);
-  put_le32(pcap, 0);
-  put_le32(pcap, 65535);
-  put_le32(pcap, 1);  // LINKTYPE_ETHERNET
+  taas::test::pcap_write_header(pcap);
   std::uint32_t n = 0;
   for (const Call& c : kCalls) {
     std::uint8_t out[kNeighborFrameMax];
@@ -131,11 +122,7 @@ int dump(const char* path) {
       std::fprintf(stderr, "%s returned %u\n", builder_name(c.builder), len);
       return 1;
     }
-    put_le32(pcap, n++);
-    put_le32(pcap, 0);
-    put_le32(pcap, len);
-    put_le32(pcap, len);
-    std::fwrite(out, 1, len, pcap);
+    taas::test::pcap_write_frame(pcap, n++, out, len);
     const bool v6 = c.builder == Builder::kSolicit || c.builder == Builder::kAdvert;
     std::printf("%s %u ", builder_name(c.builder), c.vlan);
     print_mac(c.src);

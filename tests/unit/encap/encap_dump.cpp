@@ -10,6 +10,7 @@
 #include "control/encap_template.hpp"
 #include "dataplane/encap.hpp"
 #include "tests/unit/encap/encap_fixture.hpp"
+#include "tests/unit/pcap_out.hpp"
 
 namespace {
 
@@ -62,7 +63,6 @@ Bytes inner_frame(std::size_t size, bool tagged, bool ipv6, std::uint8_t salt) {
   return f;
 }
 
-void put_le32(std::FILE* f, std::uint32_t v) { std::fwrite(&v, 4, 1, f); }  // x86: LE
 
 }  // namespace
 
@@ -78,12 +78,7 @@ int main(int argc, char** argv) {
     std::perror("open");
     return 1;
   }
-  put_le32(pcap, 0xa1b2c3d4);
-  put_le32(pcap, 2 | (4u << 16));  // version 2.4
-  put_le32(pcap, 0);
-  put_le32(pcap, 0);
-  put_le32(pcap, 65535);
-  put_le32(pcap, 1);  // LINKTYPE_ETHERNET
+  taas::test::pcap_write_header(pcap);
 
   struct Kind {
     const char* name;
@@ -133,11 +128,7 @@ int main(int argc, char** argv) {
           return 1;
         }
         std::copy(inner.begin(), inner.end(), out.begin() + len);
-        put_le32(pcap, n);
-        put_le32(pcap, 0);
-        put_le32(pcap, static_cast<std::uint32_t>(out.size()));
-        put_le32(pcap, static_cast<std::uint32_t>(out.size()));
-        std::fwrite(out.data(), 1, out.size(), pcap);
+        taas::test::pcap_write_frame(pcap, n, out.data(), static_cast<std::uint32_t>(out.size()));
         std::fprintf(man, "%s %d %u %u %u %u %u %d %u %d %llu %u ", k.name, ipv6 ? 1 : 0,
                      p.vlan, p.session_id, p.vni, seq, dir_in, fr.truncated ? 1 : 0, p.hwid,
                      p.gra_100ns ? 1 : 0, static_cast<unsigned long long>(ts),

@@ -62,6 +62,12 @@ ctl::Result<std::vector<PortCaps>> start_ports(const Snapshot& snap, const std::
     cap.multi_seg_tx = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
     rte_ether_addr mac{};
     if (rte_eth_macaddr_get(id, &mac) == 0) std::copy(mac.addr_bytes, mac.addr_bytes + 6, cap.mac.begin());
+    if (rte_is_zero_ether_addr(&mac)) {
+      // Some vdevs (net_ring) report 00:00:00:00:00:00 and refuse a new
+      // one; ARP, ND and outer headers need a real source: a locally
+      // administered address derived from the port index.
+      cap.mac = {0x02, 0x74, 0x61, 0x61, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+    }
 
     rc = rte_eth_dev_configure(id, 1, tx_queues, &conf);
     if (rc != 0) return fail(port_error(snap, i, "configure failed", rc));

@@ -37,7 +37,7 @@ const char* const kPorts = R"(
 version: 1
 dataplane: {copy_below_bytes: COPY_BELOW}
 networks: [{name: a, vlan: 100}]
-underlay: {address: 192.0.2.10/24}
+underlay: {address: 192.0.2.10/24, mtu: 9000}  # 1500-byte frames fit: no truncation
 ports:
   - {name: vm1, device: r0, role: vm, network: a}
   - {name: vm2, device: r1, role: vm, network: a}

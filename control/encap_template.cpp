@@ -15,7 +15,6 @@ constexpr std::uint16_t kGreProtoErspan3 = 0x22eb;
 constexpr std::uint16_t kGreFlagSeq = 0x1000;  // S bit only, version 0
 constexpr std::uint8_t kIpProtoGre = 47;
 constexpr std::uint8_t kIpProtoUdp = 17;
-constexpr std::uint8_t kPlatformId3 = 3;  // upper 32 timestamp bits in word 2
 
 class Writer {
  public:
@@ -116,8 +115,10 @@ EncapTemplate build_encap_template(const EncapParams& p) {
                                       (p.platform_subheader ? 1 : 0)));
     if (p.platform_subheader) {
       // Platform ID 3: Platf ID(6) | Reserved(12) | Port ID/Index(14);
-      // upper 32 timestamp bits per frame.
-      w.be32((std::uint32_t{kPlatformId3} << 26) | (p.erspan_index & 0x3fffu));
+      // ID 7: Platf ID(6) | Reserved(6) | Source Index(20). Both carry the
+      // upper 32 timestamp bits in the second word, per frame.
+      const bool id7 = p.platform_id == 7;
+      w.be32((std::uint32_t{id7 ? 7u : 3u} << 26) | (p.erspan_index & (id7 ? 0xfffffu : 0x3fffu)));
       w.be32(0);
     }
   }

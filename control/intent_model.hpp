@@ -62,6 +62,7 @@ struct ErspanIntent {
   Field<std::uint32_t> hwid;
   Field<ErspanGranularity> granularity;
   Field<bool> platform_subheader;
+  Field<std::uint32_t> platform_id;  // 3 or 7
 };
 
 struct ServiceIntent {

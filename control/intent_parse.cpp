@@ -192,7 +192,7 @@ class Parser {
 
   bool erspan(const Map& service, ErspanIntent& e) {
     bool failed = false;
-    const auto map = section(service, "erspan", {"index", "hwid", "granularity", "platform_subheader"}, failed);
+    const auto map = section(service, "erspan", {"index", "hwid", "granularity", "platform_subheader", "platform_id"}, failed);
     if (!map) return !failed;
     e.present = true;
     e.mark = map->mark();
@@ -202,7 +202,12 @@ class Parser {
                                         {{"100us", ErspanGranularity::k100us},
                                          {"100ns", ErspanGranularity::k100ns}},
                                         false, e.granularity) &&
-           read_bool(reader_, *map, "platform_subheader", Need::kOptional, e.platform_subheader);
+           read_bool(reader_, *map, "platform_subheader", Need::kOptional, e.platform_subheader) &&
+           read_uint(reader_, *map, "platform_id", Need::kOptional, 3, 7, e.platform_id) &&
+           (!e.platform_id.present || e.platform_id.value == 3 || e.platform_id.value == 7 ||
+            reader_.fail(e.platform_id.mark, join_path(map->path(), "platform_id"),
+                         "expected 3 (14-bit port index) or 7 (20-bit source index), got " +
+                             std::to_string(e.platform_id.value)));
   }
 
   bool services(const Map& root) {

@@ -169,6 +169,8 @@ class RemoteValidator {
     };
     const bool vx = e == Encap::kVxlan;
     const ErspanIntent& er = s.erspan;
+    const bool subheader = er.platform_subheader.present && er.platform_subheader.value;
+    const bool id7 = er.platform_id.present && er.platform_id.value == 7;
     return only(s.vni.present && !vx, s.vni.mark, "vni", "vxlan") &&
            only(s.udp_port.present && !vx, s.udp_port.mark, "udp_port", "vxlan") &&
            only(er.present && vx, er.mark, "erspan", "erspan2 or erspan3") &&
@@ -177,8 +179,16 @@ class RemoteValidator {
                 "erspan3") &&
            only(er.platform_subheader.present && e != Encap::kErspan3, er.platform_subheader.mark,
                 "erspan.platform_subheader", "erspan3") &&
-           only(er.index.present && er.index.value >= (1u << 14) && e == Encap::kErspan3, er.index.mark,
-                "erspan.index", "erspan2 above 16383 (ERSPAN III carries a 14-bit port id)");
+           only(er.platform_id.present && e != Encap::kErspan3, er.platform_id.mark, "erspan.platform_id",
+                "erspan3") &&
+           (!er.index.present || er.index.value < (1u << 14) || e != Encap::kErspan3 || id7 ||
+            reader_.fail(er.index.mark, path + ".erspan.index",
+                         "index " + std::to_string(er.index.value) +
+                             " does not fit the 14-bit port id of ERSPAN III (0..16383); use a smaller index "
+                             "or platform_subheader with platform_id 7 (20-bit source index)")) &&
+           (!er.platform_id.present || subheader ||
+            reader_.fail(er.platform_id.mark, path + ".erspan.platform_id",
+                         "platform_id chooses the platform subheader's layout: set platform_subheader: true"));
   }
 
   /// The collector a service sends to, as comparable bytes.

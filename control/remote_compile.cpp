@@ -151,6 +151,7 @@ class RemoteCompiler {
     p.hwid = static_cast<std::uint8_t>(s.erspan.hwid.value);
     p.gra_100ns = s.erspan.granularity.present && s.erspan.granularity.value == ErspanGranularity::k100ns;
     p.platform_subheader = s.erspan.platform_subheader.present && s.erspan.platform_subheader.value;
+    p.platform_id = static_cast<std::uint8_t>(s.erspan.platform_id.present ? s.erspan.platform_id.value : 3);
 
     EncapEntry e;
     e.tmpl = build_encap_template(p);

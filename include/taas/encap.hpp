@@ -29,10 +29,12 @@ struct EncapParams {
   std::uint16_t udp_dst_port = 4789;      // VXLAN
   std::uint16_t session_id = 0;           // ERSPAN, 10 bits
   std::uint32_t erspan_index = 0;         // ERSPAN II Index (20 bits); ERSPAN
-                                          // III: subheader Port ID (14 bits)
+                                          // III: subheader Port ID (14 bits,
+                                          // platform ID 3) or Source Index (20, ID 7)
   std::uint8_t hwid = 0;                  // ERSPAN III HwID, 6 bits
   bool gra_100ns = false;                 // ERSPAN III Gra: 1 (100 ns) or 0 (100 µs)
-  bool platform_subheader = false;        // ERSPAN III O=1 + Platform ID 3 subheader
+  bool platform_subheader = false;        // ERSPAN III O=1 + 8-byte platform subheader
+  std::uint8_t platform_id = 3;           // 3: 14-bit Port ID; 7: 20-bit Source Index
 };
 
 /// A complete outer header: Ethernet [+802.1Q] / IPv4 or IPv6 /

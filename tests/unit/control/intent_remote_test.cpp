@@ -244,7 +244,15 @@ std::vector<Case> cases() {
            kU4, {"name: r", "remote_ip: 192.0.2.7", "encap: erspan2", "erspan:", "  index: 3", "  granularity: 100us"}),
        "tap_services[1].erspan.granularity", 17, "applies only to encap erspan3", 20},
       {"index_too_big_for_erspan3", doc(kU4, {"name: r, remote_ip: 192.0.2.7, encap: erspan3, erspan: {index: 16384}"}),
-       "tap_services[1].erspan.index", kService1, "ERSPAN III carries a 14-bit port id"},
+       "tap_services[1].erspan.index", kService1, "does not fit the 14-bit port id of ERSPAN III (0..16383)"},
+      {"platform_id_5",
+       doc(kU4, {"name: r, remote_ip: 192.0.2.7, encap: erspan3, erspan: {platform_subheader: true, platform_id: 5}"}),
+       "tap_services[1].erspan.platform_id", kService1, "expected 3 (14-bit port index) or 7 (20-bit source index), got 5"},
+      {"platform_id_without_subheader",
+       doc(kU4, {"name: r, remote_ip: 192.0.2.7, encap: erspan3, erspan: {platform_id: 7}"}),
+       "tap_services[1].erspan.platform_id", kService1, "set platform_subheader: true"},
+      {"platform_id_erspan2", doc(kU4, {"name: r, remote_ip: 192.0.2.7, encap: erspan2, erspan: {platform_id: 3}"}),
+       "tap_services[1].erspan.platform_id", kService1, "applies only to encap erspan3"},
 
       // ---- erspan_session_id: only toward ERSPAN services
       {"session_id_port_mode",
@@ -359,6 +367,9 @@ std::vector<Accept> accepted() {
       {"erspan3_fields",
        doc(kU4, {"name: r, remote_ip: 192.0.2.7, encap: erspan3, erspan: {index: 16383, hwid: 63, granularity: 100ns, "
                  "platform_subheader: true}"})},
+      {"erspan3_platform_id_7_index_20_bits",
+       doc(kU4, {"name: r, remote_ip: 192.0.2.7, encap: erspan3, erspan: {index: 1048575, platform_subheader: true, "
+                 "platform_id: 7}"})},
       {"session_ids_0_and_1023",
        doc(kU4, {"name: a, remote_ip: 192.0.2.7, encap: erspan2"},
            {"name: f0, source_port: vm1, tap_service: a, direction: IN, erspan_session_id: 0",

@@ -162,6 +162,19 @@ TEST(EncapTest, Erspan3PlatformSubheader) {
   EXPECT_EQ(be16(o.bytes, 16), 62 - 14 + 100);
 }
 
+TEST(EncapTest, Erspan3PlatformId7SourceIndex) {
+  auto p = params(Encap::kErspan3, false);
+  p.platform_subheader = true;
+  p.platform_id = 7;
+  p.erspan_index = 0xabcde;  // 20 bits
+  const auto t = ctl::build_encap_template(p);
+  const Out o = write(t, inner_frame(100), 0, 0x1122334455667788ull);
+  ASSERT_EQ(o.len, 62);
+  EXPECT_EQ(slice(o.bytes, 54, 8),
+            (Bytes{0x1c, 0x0a, 0xbc, 0xde,     // Platform ID 7, reserved 0, source index
+                   0x11, 0x22, 0x33, 0x44}));  // upper 32 timestamp bits
+}
+
 TEST(EncapTest, Erspan3Bso) {
   const auto t = ctl::build_encap_template(params(Encap::kErspan3, false));
   auto bso = [&](const Bytes& f, bool truncated = false) {

@@ -8,20 +8,13 @@
 #include <gtest/gtest.h>
 
 #include "control/intent.hpp"
+#include "tests/unit/control/reject_case.hpp"
 
 namespace taas::ctl {
 namespace {
 
-using ::testing::HasSubstr;
 
-struct Case {
-  const char* name;
-  std::string yaml;
-  std::string field;
-  int line;
-  std::string fragment;
-  int column = 0;  // 0: not checked
-};
+using Case = test::RejectCase;
 
 // 12 lines; text appended to kBase starts at line 13, inside tap_services.
 const std::string kBase = R"(version: 1
@@ -300,23 +293,10 @@ std::vector<Case> cases() {
 
 class IntentReject : public ::testing::TestWithParam<Case> {};
 
-TEST_P(IntentReject, NamesFieldLineAndProblem) {
-  const Case& c = GetParam();
-  const auto result = compile_intent(c.yaml, "bad.yaml");
-  ASSERT_FALSE(result.ok()) << "accepted:\n" << c.yaml;
-  const Error& e = result.error();
-  EXPECT_EQ(e.file, "bad.yaml");
-  EXPECT_EQ(e.field, c.field) << e.to_string();
-  EXPECT_EQ(e.line, c.line) << e.to_string();
-  if (c.column != 0) {
-    EXPECT_EQ(e.column, c.column) << e.to_string();
-  }
-  EXPECT_GT(e.column, 0) << e.to_string();
-  EXPECT_THAT(e.message, HasSubstr(c.fragment)) << e.to_string();
-}
+TEST_P(IntentReject, NamesFieldLineAndProblem) { test::expect_rejected(GetParam()); }
 
 INSTANTIATE_TEST_SUITE_P(Rules, IntentReject, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+                         test::reject_case_name);
 
 TEST(IntentReject, BaseOfTheTableIsValid) {
   const auto result = compile_intent(flow("name: a, " + kFlowTail), "ok.yaml");

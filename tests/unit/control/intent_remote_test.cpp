@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "control/intent.hpp"
+#include "tests/unit/control/reject_case.hpp"
 #include "control/intent_model.hpp"
 
 namespace taas::ctl {
@@ -24,14 +25,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-struct Case {
-  const char* name;
-  std::string yaml;
-  std::string field;
-  int line;
-  std::string fragment;
-  int column = 0;  // 0: not checked
-};
+using Case = test::RejectCase;
 
 constexpr const char* kUplinkUuid = "5b0e7c1a-3f2d-4e5b-9a6c-7d8e9f0a1b2c";
 
@@ -313,23 +307,10 @@ std::vector<Case> cases() {
 
 class RemoteReject : public ::testing::TestWithParam<Case> {};
 
-TEST_P(RemoteReject, NamesFieldLineAndProblem) {
-  const Case& c = GetParam();
-  const auto result = compile_intent(c.yaml, "bad.yaml");
-  ASSERT_FALSE(result.ok()) << "accepted:\n" << c.yaml;
-  const Error& e = result.error();
-  EXPECT_EQ(e.file, "bad.yaml");
-  EXPECT_EQ(e.field, c.field) << e.to_string() << "\n" << c.yaml;
-  EXPECT_EQ(e.line, c.line) << e.to_string() << "\n" << c.yaml;
-  if (c.column != 0) {
-    EXPECT_EQ(e.column, c.column) << e.to_string();
-  }
-  EXPECT_GT(e.column, 0) << e.to_string();
-  EXPECT_THAT(e.message, HasSubstr(c.fragment)) << e.to_string();
-}
+TEST_P(RemoteReject, NamesFieldLineAndProblem) { test::expect_rejected(GetParam()); }
 
 INSTANTIATE_TEST_SUITE_P(Rules, RemoteReject, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+                         test::reject_case_name);
 
 // ---- just inside each rule: accepted
 

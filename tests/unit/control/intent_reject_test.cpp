@@ -13,7 +13,6 @@
 namespace taas::ctl {
 namespace {
 
-
 using Case = test::RejectCase;
 
 // 12 lines; text appended to kBase starts at line 13, inside tap_services.

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "control/yaml_load.hpp"
+#include "control/yaml_reader.hpp"
 
 namespace taas::ctl {
 
@@ -288,21 +289,6 @@ std::optional<Error> find_duplicate(const YAML::Node& node, const std::string& p
   return std::nullopt;
 }
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool equal_any_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
-
-std::string join_words(const std::vector<std::string_view>& words) {
-  std::string out;
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    if (i != 0) out += ", ";
-    out += words[i];
-  }
-  return out;
-}
 
 }  // namespace
 

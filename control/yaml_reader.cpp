@@ -8,25 +8,12 @@ namespace taas::ctl {
 
 namespace {
 
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
 bool is_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool equal_any_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
-
-std::string join_words(const std::vector<std::string_view>& words) {
-  std::string out;
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    if (i != 0) out += ", ";
-    out += words[i];
-  }
-  return out;
-}
 
 /// Edit distance, for "did you mean" hints on misspelt keys.
 std::size_t distance(std::string_view a, std::string_view b) {
@@ -67,6 +54,20 @@ const Item* lookup(Reader& reader, const Map& map, std::string_view key, Need ne
 }
 
 }  // namespace
+
+bool equal_any_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+}
+
+std::string join_words(const std::vector<std::string_view>& words) {
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i != 0) out += ", ";
+    out += words[i];
+  }
+  return out;
+}
 
 Mark mark_of(const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();

@@ -39,6 +39,12 @@ Mark mark_of(const YAML::Node& node);
 /// "a list", "a mapping", "no value" or "'text'" — for "got ..." messages.
 std::string describe(const YAML::Node& node);
 
+/// ASCII case-insensitive equality.
+bool equal_any_case(std::string_view a, std::string_view b);
+
+/// "a, b, c".
+std::string join_words(const std::vector<std::string_view>& words);
+
 /// "parent.key" or "key" at the top level.
 std::string join_path(std::string_view parent, std::string_view key);
 

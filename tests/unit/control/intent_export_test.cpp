@@ -1,0 +1,461 @@
+// export_intent: the exported YAML compiles, to the same snapshot, and
+// exporting that again gives the same text (issue 4 `export`).
+
+#include "control/intent_export.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest-spi.h>
+#include <gtest/gtest.h>
+
+#include "control/intent.hpp"
+#include "control/intent_model.hpp"
+
+namespace taas::ctl {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Compiled {
+  Intent intent;
+  Snapshot snap;
+};
+
+/// parse + validate + compile, keeping the Intent for export_intent.
+Compiled compile_model(const std::string& yaml, const std::string& file) {
+  auto intent = parse_intent(yaml, file);
+  EXPECT_TRUE(intent.ok()) << intent.error().to_string();
+  if (!intent.ok()) return {};
+  auto resolution = validate_intent(intent.value());
+  EXPECT_TRUE(resolution.ok()) << resolution.error().to_string();
+  if (!resolution.ok()) return {};
+  Snapshot snap = compile_snapshot(intent.value(), resolution.value());
+  return {std::move(intent).value(), std::move(snap)};
+}
+
+void expect_same_targets(const std::vector<std::vector<MirrorTarget>>& a,
+                         const std::vector<std::vector<MirrorTarget>>& b, const char* what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (std::size_t p = 0; p < a.size(); ++p) {
+    ASSERT_EQ(a[p].size(), b[p].size()) << what << "[" << p << "]";
+    for (std::size_t i = 0; i < a[p].size(); ++i) {
+      SCOPED_TRACE(std::string(what) + "[" + std::to_string(p) + "][" + std::to_string(i) + "]");
+      EXPECT_EQ(a[p][i].service, b[p][i].service);
+      EXPECT_EQ(a[p][i].flow, b[p][i].flow);
+      EXPECT_EQ(a[p][i].port, b[p][i].port);
+      EXPECT_EQ(a[p][i].encap, b[p][i].encap);
+    }
+  }
+}
+
+/// Every field workers or stats read. Generation and source are labels of
+/// the load, not of the state, and are left out.
+void expect_same(const Snapshot& a, const Snapshot& b) {
+  const DataplaneParams &pa = a.params, &pb = b.params;
+  EXPECT_EQ(pa.workers, pb.workers);
+  EXPECT_EQ(pa.eal_args, pb.eal_args);
+  EXPECT_EQ(pa.mac_age_seconds, pb.mac_age_seconds);
+  EXPECT_EQ(pa.mac_table_size, pb.mac_table_size);
+  EXPECT_EQ(pa.burst, pb.burst);
+  EXPECT_EQ(pa.rx_queue_size, pb.rx_queue_size);
+  EXPECT_EQ(pa.tx_queue_size, pb.tx_queue_size);
+  EXPECT_EQ(pa.pool_size, pb.pool_size);
+  EXPECT_EQ(pa.mirror_pool_size, pb.mirror_pool_size);
+  EXPECT_EQ(pa.clone_pool_size, pb.clone_pool_size);
+  EXPECT_EQ(pa.copy_below_bytes, pb.copy_below_bytes);
+
+  ASSERT_EQ(a.ports.size(), b.ports.size());
+  for (std::size_t i = 0; i < a.ports.size(); ++i) {
+    SCOPED_TRACE("ports[" + std::to_string(i) + "]");
+    EXPECT_EQ(a.ports[i].name, b.ports[i].name);
+    EXPECT_EQ(a.ports[i].uuid, b.ports[i].uuid);
+    EXPECT_EQ(a.ports[i].device, b.ports[i].device);
+    EXPECT_EQ(a.ports[i].role, b.ports[i].role);
+    EXPECT_EQ(a.ports[i].network, b.ports[i].network);
+    EXPECT_EQ(a.ports[i].service_port, b.ports[i].service_port);
+  }
+  ASSERT_EQ(a.networks.size(), b.networks.size());
+  for (std::size_t i = 0; i < a.networks.size(); ++i) {
+    SCOPED_TRACE("networks[" + std::to_string(i) + "]");
+    EXPECT_EQ(a.networks[i].name, b.networks[i].name);
+    EXPECT_EQ(a.networks[i].vlan, b.networks[i].vlan);
+    EXPECT_EQ(a.networks[i].vm_ports, b.networks[i].vm_ports);
+  }
+  EXPECT_EQ(a.vlan_to_network, b.vlan_to_network);
+  EXPECT_EQ(a.uplink, b.uplink);
+  ASSERT_EQ(a.services.size(), b.services.size());
+  for (std::size_t i = 0; i < a.services.size(); ++i) {
+    SCOPED_TRACE("services[" + std::to_string(i) + "]");
+    EXPECT_EQ(a.services[i].name, b.services[i].name);
+    EXPECT_EQ(a.services[i].uuid, b.services[i].uuid);
+    EXPECT_EQ(a.services[i].description, b.services[i].description);
+    EXPECT_EQ(a.services[i].port, b.services[i].port);
+    EXPECT_EQ(a.services[i].encap, b.services[i].encap);
+    EXPECT_EQ(a.services[i].remote_ip, b.services[i].remote_ip);
+    EXPECT_EQ(a.services[i].vni, b.services[i].vni);
+  }
+  ASSERT_EQ(a.flows.size(), b.flows.size());
+  for (std::size_t i = 0; i < a.flows.size(); ++i) {
+    SCOPED_TRACE("flows[" + std::to_string(i) + "]");
+    EXPECT_EQ(a.flows[i].name, b.flows[i].name);
+    EXPECT_EQ(a.flows[i].uuid, b.flows[i].uuid);
+    EXPECT_EQ(a.flows[i].description, b.flows[i].description);
+    EXPECT_EQ(a.flows[i].source_port, b.flows[i].source_port);
+    EXPECT_EQ(a.flows[i].service, b.flows[i].service);
+    EXPECT_EQ(a.flows[i].direction, b.flows[i].direction);
+    EXPECT_EQ(a.flows[i].vlan_filter, b.flows[i].vlan_filter);
+    EXPECT_EQ(a.flows[i].erspan_session_id, b.flows[i].erspan_session_id);
+  }
+  expect_same_targets(a.mirror_out, b.mirror_out, "mirror_out");
+  expect_same_targets(a.mirror_in, b.mirror_in, "mirror_in");
+
+  const UnderlayEntry &ua = a.underlay, &ub = b.underlay;
+  EXPECT_EQ(ua.present, ub.present);
+  EXPECT_EQ(ua.port, ub.port);
+  EXPECT_EQ(ua.vlan, ub.vlan);
+  EXPECT_EQ(ua.has_v4, ub.has_v4);
+  EXPECT_EQ(ua.has_v6, ub.has_v6);
+  EXPECT_EQ(ua.address, ub.address);
+  EXPECT_EQ(ua.address6, ub.address6);
+  EXPECT_EQ(ua.prefix, ub.prefix);
+  EXPECT_EQ(ua.prefix6, ub.prefix6);
+  EXPECT_EQ(ua.mtu, ub.mtu);
+  EXPECT_EQ(ua.neighbor_refresh_ms, ub.neighbor_refresh_ms);
+  ASSERT_EQ(a.neighbors.size(), b.neighbors.size());
+  for (std::size_t i = 0; i < a.neighbors.size(); ++i) {
+    SCOPED_TRACE("neighbors[" + std::to_string(i) + "]");
+    const NeighborEntry &na = a.neighbors[i], &nb = b.neighbors[i];
+    EXPECT_EQ(na.port, nb.port);
+    EXPECT_EQ(na.vlan, nb.vlan);
+    EXPECT_EQ(na.ipv6, nb.ipv6);
+    EXPECT_EQ(na.ip, nb.ip);
+    EXPECT_EQ(na.src_ip, nb.src_ip);
+    EXPECT_EQ(na.has_static_mac, nb.has_static_mac);
+    EXPECT_EQ(na.static_mac, nb.static_mac);
+  }
+  ASSERT_EQ(a.local_addresses.size(), b.local_addresses.size());
+  for (std::size_t i = 0; i < a.local_addresses.size(); ++i) {
+    SCOPED_TRACE("local_addresses[" + std::to_string(i) + "]");
+    EXPECT_EQ(a.local_addresses[i].port, b.local_addresses[i].port);
+    EXPECT_EQ(a.local_addresses[i].vlan, b.local_addresses[i].vlan);
+    EXPECT_EQ(a.local_addresses[i].ipv6, b.local_addresses[i].ipv6);
+    EXPECT_EQ(a.local_addresses[i].ip, b.local_addresses[i].ip);
+  }
+  ASSERT_EQ(a.encaps.size(), b.encaps.size());
+  for (std::size_t i = 0; i < a.encaps.size(); ++i) {
+    SCOPED_TRACE("encaps[" + std::to_string(i) + "]");
+    const EncapEntry &ea = a.encaps[i], &eb = b.encaps[i];
+    EXPECT_EQ(ea.tmpl.bytes, eb.tmpl.bytes);
+    EXPECT_EQ(ea.tmpl.len, eb.tmpl.len);
+    EXPECT_EQ(ea.tmpl.l3_offset, eb.tmpl.l3_offset);
+    EXPECT_EQ(ea.tmpl.l4_offset, eb.tmpl.l4_offset);
+    EXPECT_EQ(ea.tmpl.erspan_offset, eb.tmpl.erspan_offset);
+    EXPECT_EQ(ea.tmpl.ipv6, eb.tmpl.ipv6);
+    EXPECT_EQ(ea.tmpl.encap, eb.tmpl.encap);
+    EXPECT_EQ(ea.neighbor, eb.neighbor);
+    EXPECT_EQ(ea.sequence, eb.sequence);
+    EXPECT_EQ(ea.max_inner, eb.max_inner);
+    EXPECT_EQ(ea.truncate, eb.truncate);
+    EXPECT_EQ(ea.direction_in, eb.direction_in);
+    EXPECT_EQ(ea.gra_100ns, eb.gra_100ns);
+  }
+  ASSERT_EQ(a.sessions.size(), b.sessions.size());
+  for (std::size_t i = 0; i < a.sessions.size(); ++i) {
+    SCOPED_TRACE("sessions[" + std::to_string(i) + "]");
+    EXPECT_EQ(a.sessions[i].service, b.sessions[i].service);
+    EXPECT_EQ(a.sessions[i].session_id, b.sessions[i].session_id);
+  }
+}
+
+/// The three checks: the export compiles (through the public entry point),
+/// to the same snapshot, and exporting that gives the same text.
+void expect_round_trip(const std::string& yaml) {
+  const Compiled original = compile_model(yaml, "intent.yaml");
+  if (::testing::Test::HasFailure()) return;
+  const std::string exported = export_intent(original.intent, original.snap);
+  SCOPED_TRACE("exported:\n" + exported);
+  auto recompiled = compile_intent(exported, "intent.yaml");
+  ASSERT_TRUE(recompiled.ok()) << recompiled.error().to_string();
+  expect_same(original.snap, recompiled.value());
+  const Compiled again = compile_model(exported, "intent.yaml");
+  EXPECT_EQ(export_intent(again.intent, again.snap), exported);
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// tests/e2e of the source tree. __FILE__ is relative to the build directory
+/// under meson, so it is tried against every ancestor of the executable.
+fs::path e2e_dir() {
+  const fs::path self(__FILE__);
+  const fs::path relative = fs::path("..") / ".." / "e2e";  // from tests/unit/control
+  if (self.is_absolute()) return self.parent_path() / relative;
+  std::error_code ec;
+  for (fs::path dir = fs::read_symlink("/proc/self/exe", ec).parent_path(); !ec && dir.has_relative_path();
+       dir = dir.parent_path()) {
+    if (fs::exists(dir / self)) return (dir / self).parent_path() / relative;
+  }
+  return fs::current_path() / self.parent_path() / relative;
+}
+
+TEST(IntentExport, E2eIntentsRoundTrip) {
+  const fs::path dir = e2e_dir();
+  ASSERT_TRUE(fs::is_directory(dir)) << dir;
+  std::vector<fs::path> cases;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (fs::exists(entry.path() / "intent.yaml") && !fs::exists(entry.path() / "expect-error.json")) {
+      cases.push_back(entry.path());
+    }
+  }
+  ASSERT_GE(cases.size(), 15u) << "valid e2e cases under " << dir;
+  for (const fs::path& c : cases) {
+    SCOPED_TRACE(c.filename().string());
+    expect_round_trip(read_text(c / "intent.yaml"));
+  }
+}
+
+// From intent_compile_test.cpp: every dataplane parameter, UUIDs in upper
+// case, references by UUID, vlan filters.
+const std::string kFullIntent = R"(version: 1
+dataplane:
+  workers: 2
+  eal: ["--no-huge", "-m", "512"]
+  mac_age_seconds: 60
+  mac_table_size: 4096
+  burst: 64
+  rx_queue_size: 512
+  tx_queue_size: 2048
+  pool_size: 32767
+  mirror_pool_size: 4095
+  clone_pool_size: 2047
+  copy_below_bytes: 128
+underlay:
+  port: uplink
+  address: 192.0.2.10/24
+  address6: 2001:db8::10/64
+  gateway: 192.0.2.1
+  gateway6: 2001:db8::1
+  next_hop_mac: 02:00:00:00:00:fe
+  ttl: 64
+  dscp: 0
+  mtu: 1500
+  vlan: 0
+networks:
+  - {name: tenant-a, vlan: 100}
+  - {name: tenant-b, vlan: 200}
+ports:
+  - name: vm1
+    id: 0F576381-E461-4807-BB11-5D57624B30A0
+    device: "net_pcap0,rx_pcap=in/vm1.pcap,tx_pcap=out/vm1.pcap"
+    role: vm
+    network: tenant-a
+  - {name: uplink, device: "net_pcap1,rx_pcap=in/up.pcap", role: uplink}
+  - {name: vm2, device: "net_vhost0,iface=/run/taasd/vm2.sock", role: vm, network: tenant-b}
+  - {name: mon1, device: "net_pcap2,tx_pcap=out/mon1.pcap", role: monitor}
+  - {name: mon2, id: 6c1e1a5e-52a6-4a3f-9a3c-5b8d2c7e9f10, device: "0000:3b:00.0", role: monitor}
+  - {name: vm3, device: "net_pcap3,rx_pcap=in/vm3.pcap", role: vm, network: tenant-a}
+tap_services:
+  - {name: ts1, id: a0c4b9e2-0d0b-4a8e-8f4e-1d2c3b4a5f60, description: "first service", port: mon1}
+  - {name: ts2, port: 6C1E1A5E-52A6-4A3F-9A3C-5B8D2C7E9F10, encap: none}
+  - {name: ts3, port: mon1}
+tap_flows:
+  - {name: f0, source_port: vm1, tap_service: ts1, direction: BOTH, description: "all of vm1"}
+  - {name: f1, source_port: vm1, tap_service: ts2, direction: out}
+  - {name: f2, source_port: vm1, tap_service: ts2, direction: In}
+  - {name: f3, source_port: 0f576381-e461-4807-bb11-5d57624b30a0, tap_service: ts3, direction: IN, vlan_filter: "100"}
+  - {name: f4, source_port: vm2, tap_service: ts1, direction: OUT, vlan_filter: "1-199, 201-4095"}
+  - name: f5
+    source_port: vm3
+    tap_service: A0C4B9E2-0D0B-4A8E-8F4E-1D2C3B4A5F60
+    direction: bOtH
+    vlan_filter: "9,18,27-36,100"
+)";
+
+TEST(IntentExport, FullIntentRoundTrips) { expect_round_trip(kFullIntent); }
+
+// Every remote mode and option: external ERSPAN II/III and VXLAN over IPv4
+// and IPv6, internal mode, a tagged underlay, assigned and given session ids.
+const std::string kRemoteIntent = R"(version: 1
+underlay:
+  port: uplink
+  address: 192.0.2.10/24
+  address6: 2001:db8::10/64
+  gateway: 192.0.2.1
+  gateway6: fe80::1
+  ttl: 17
+  dscp: 46
+  mtu: 9000
+  vlan: 300
+  neighbor_refresh: 120
+networks:
+  - {name: tenant-a, vlan: 100}
+ports:
+  - {name: vm1, device: "net_ring0", role: vm, network: tenant-a}
+  - {name: vm2, device: "net_ring1", role: vm, network: tenant-a}
+  - {name: uplink, device: "net_ring2", role: uplink}
+  - {name: mon1, device: "net_null0", role: monitor}
+tap_services:
+  - {name: e2, remote_ip: 198.51.100.7, encap: erspan2, erspan: {index: 7}}
+  - name: e3
+    remote_ip: "2001:db8:100::7"
+    encap: erspan3
+    erspan: {index: 1000000, hwid: 63, granularity: 100ns, platform_subheader: true, platform_id: 7}
+  - {name: e3b, remote_ip: 198.51.100.7, encap: erspan3, erspan: {granularity: 100us, platform_subheader: false}}
+  - {name: vx, remote_ip: 203.0.113.9, encap: vxlan, vni: 5000, udp_port: 8472}
+  - {name: vx6, remote_ip: "2001:db8:200::9", encap: vxlan, vni: 0}
+  - {name: int, port: mon1, remote_ip: 198.51.100.9, remote_mac: 02:00:00:00:00:0a, encap: erspan3, erspan: {}}
+tap_flows:
+  - {name: f0, source_port: vm1, tap_service: e2, direction: BOTH}
+  - {name: f1, source_port: vm2, tap_service: e2, direction: IN, vlan_filter: "100"}
+  - {name: f2, source_port: vm1, tap_service: e3, direction: OUT, erspan_session_id: 1023}
+  - {name: f3, source_port: vm2, tap_service: e3b, direction: BOTH}
+  - {name: f4, source_port: vm1, tap_service: vx, direction: IN, vlan_filter: "1-99"}
+  - {name: f5, source_port: vm2, tap_service: vx6, direction: OUT}
+  - {name: f6, source_port: vm1, tap_service: int, direction: BOTH, erspan_session_id: 0}
+  - {name: f7, source_port: vm2, tap_service: int, direction: IN}
+)";
+
+TEST(IntentExport, RemoteModesRoundTrip) { expect_round_trip(kRemoteIntent); }
+
+TEST(IntentExport, PinsAssignedSessionIds) {
+  const Compiled c = compile_model(kRemoteIntent, "intent.yaml");
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  ASSERT_NE(c.snap.flows[0].erspan_session_id, kNone);
+  ASSERT_FALSE(c.intent.flows[0].erspan_session_id.present);
+  const std::string exported = export_intent(c.intent, c.snap);
+  const Compiled again = compile_model(exported, "intent.yaml");
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  ASSERT_EQ(again.intent.flows.size(), c.intent.flows.size());
+  for (std::size_t i = 0; i < c.snap.flows.size(); ++i) {
+    SCOPED_TRACE("flows[" + std::to_string(i) + "]");
+    const bool erspan = c.snap.flows[i].erspan_session_id != kNone;
+    EXPECT_EQ(again.intent.flows[i].erspan_session_id.present, erspan);
+    if (erspan) {
+      EXPECT_EQ(again.intent.flows[i].erspan_session_id.value, c.snap.flows[i].erspan_session_id);
+    }
+  }
+}
+
+// Strings a naive writer would break: YAML indicators, quotes, escapes,
+// words YAML reads as other types, unicode and line breaks.
+const std::string kAwkwardIntent = R"(version: 1
+dataplane:
+  eal: ["--vdev=net_ring0,x=\"#\"", "- dash", "key: value", "", "yes"]
+networks:
+  - {name: "null", vlan: 10}
+  - {name: "#not a comment", vlan: 20}
+ports:
+  - {name: "vm: one", device: "net_ring0 # not a comment", role: vm, network: "null"}
+  - {name: "~", device: "'single' \"double\"", role: vm, network: "#not a comment"}
+  - {name: "true", device: "\\\\back\\slash\\", role: monitor}
+  - {name: "  spaced  ", device: "[x]{y}&z*!|>%@`", role: monitor}
+tap_services:
+  - name: "ts \"quoted\": #1"
+    description: "colon: hash # quote \" apostrophe ' backslash \\ tab\tend"
+    port: "true"
+  - name: "ünïcödé ✓ 服务"
+    description: "line one\nline two\r\n\u2028sep\u2029para\x85nel\u00a0nbsp \U0001F600 \x01\x7f"
+    port: "  spaced  "
+  - {name: "1234", description: "", port: "true"}
+tap_flows:
+  - name: "- flow"
+    description: |
+      a literal block
+      with "quotes": and # hashes
+    source_port: "vm: one"
+    tap_service: "ts \"quoted\": #1"
+    direction: both
+  - {name: "0x10", description: "  leading and trailing  ", source_port: "~", tap_service: "ünïcödé ✓ 服务", direction: IN, vlan_filter: " 10 , 20-30 "}
+  - {name: "null", source_port: "~", tap_service: "1234", direction: OUT, vlan_filter: "4095"}
+)";
+
+TEST(IntentExport, AwkwardStringsRoundTrip) { expect_round_trip(kAwkwardIntent); }
+
+TEST(IntentExport, MinimalIntentRoundTrips) {
+  expect_round_trip("version: 1\n");
+  expect_round_trip("version: 1\nports:\n  - {name: mon, device: net_null0, role: monitor}\n");
+  expect_round_trip(R"(version: 1
+underlay: {port: uplink}
+ports: [{name: uplink, device: net_null0, role: uplink}]
+)");
+}
+
+TEST(IntentExport, LayoutFollowsDesign) {
+  const Compiled c = compile_model(kFullIntent, "/etc/taas/intent.yaml");
+  const std::string text = export_intent(c.intent, c.snap);
+  EXPECT_EQ(text.rfind("# taasd intent export: generation 1, source /etc/taas/intent.yaml\nversion: 1\n", 0), 0u)
+      << text;
+  std::size_t at = 0;
+  for (const char* section : {"\ndataplane:\n", "\nunderlay:\n", "\nnetworks:\n", "\nports:\n",
+                              "\ntap_services:\n", "\ntap_flows:\n"}) {
+    const std::size_t found = text.find(section);
+    ASSERT_NE(found, std::string::npos) << section;
+    EXPECT_GT(found, at) << section << " out of order";
+    at = found;
+  }
+  // Generated UUIDs are written; directions and encaps as words; defaults
+  // not written; references as names.
+  EXPECT_NE(text.find("  - name: \"vm2\"\n    id: \"" + c.snap.ports[2].uuid + "\"\n"), std::string::npos);
+  EXPECT_NE(text.find("    id: \"" + c.snap.flows[5].uuid + "\"\n"), std::string::npos);
+  EXPECT_NE(text.find("    direction: BOTH\n"), std::string::npos);
+  EXPECT_NE(text.find("    encap: none\n"), std::string::npos);
+  EXPECT_NE(text.find("    port: \"mon2\"\n"), std::string::npos);
+  EXPECT_NE(text.find("    tap_service: \"ts1\"\n"), std::string::npos);
+  EXPECT_EQ(text.find("erspan_session_id"), std::string::npos);
+  EXPECT_EQ(text.find("ttl: 64\n"), text.find("  ttl: 64\n") + 2);
+  const Compiled minimal = compile_model("version: 1\n", "m.yaml");
+  EXPECT_EQ(export_intent(minimal.intent, minimal.snap),
+            "# taasd intent export: generation 1, source m.yaml\nversion: 1\ndataplane:\n  workers: 1\n"
+            "networks: []\nports: []\ntap_services: []\ntap_flows: []\n");
+}
+
+TEST(IntentExport, HeaderCommentCannotBreakOut) {
+  const Compiled c = compile_model("version: 1\n", "evil\nversion: 2\n#");
+  const std::string text = export_intent(c.intent, c.snap);
+  EXPECT_EQ(text.find("\nversion: 2"), std::string::npos) << text;
+  EXPECT_TRUE(compile_intent(text, "x").ok());
+}
+
+TEST(IntentExport, QuoteEscapes) {
+  EXPECT_EQ(yaml_quote(""), "\"\"");
+  EXPECT_EQ(yaml_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(yaml_quote("l1\nl2\tx\r\x01\x7f"), "\"l1\\nl2\\tx\\r\\x01\\x7F\"");
+  EXPECT_EQ(yaml_quote("\xc2\x85|\xe2\x80\xa8|\xe2\x80\xa9|\xef\xbb\xbf"), "\"\\u0085|\\L|\\P|\\uFEFF\"");
+  EXPECT_EQ(yaml_quote("\xc2\x80\xc2\x9f\xc2\xa0"), "\"\\u0080\\u009F\xc2\xa0\"");
+  EXPECT_EQ(yaml_quote("ü ✓ # :"), "\"ü ✓ # :\"");
+}
+
+// The comparison helper must notice a difference in each kind of table.
+TEST(IntentExport, ComparisonDetectsDifferences) {
+  const Compiled c = compile_model(kRemoteIntent, "intent.yaml");
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  auto differs = [&](auto&& mutate) {
+    Snapshot other = c.snap;
+    mutate(other);
+    EXPECT_NONFATAL_FAILURE(expect_same(c.snap, other), "");
+  };
+  differs([](Snapshot& s) { s.ports[0].uuid = "x"; });
+  differs([](Snapshot& s) { s.services[3].vni = 1; });
+  differs([](Snapshot& s) { s.services[0].description = "d"; });
+  differs([](Snapshot& s) { s.flows[1].direction = Direction::kOut; });
+  differs([](Snapshot& s) { s.flows[0].erspan_session_id = 9; });
+  differs([](Snapshot& s) { s.flows[4].vlan_filter = "1"; });
+  differs([](Snapshot& s) { s.mirror_in[1][0].encap = 0; });
+  differs([](Snapshot& s) { s.underlay.mtu = 1500; });
+  differs([](Snapshot& s) { s.neighbors[0].ip[3] ^= 1; });
+  differs([](Snapshot& s) { s.local_addresses[0].vlan = 0; });
+  differs([](Snapshot& s) { s.encaps[0].tmpl.bytes[20] ^= 1; });
+  differs([](Snapshot& s) { s.sessions[0].session_id ^= 1; });
+  differs([](Snapshot& s) { s.params.burst = 7; });
+}
+
+}  // namespace
+}  // namespace taas::ctl

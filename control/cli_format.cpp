@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "control/json_writer.hpp"
+#include "control/yaml_quote.hpp"
 
 namespace taas::ctl {
 namespace {
@@ -228,44 +229,6 @@ bool plain_is_safe(const std::string& s) {
   return s.find(": ") == std::string::npos && s.find(" #") == std::string::npos;
 }
 
-std::string double_quoted(std::string_view s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::string_view rest = s.substr(i);
-    if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c < 0x20 || c == 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02X", c);
-      out += buf;
-    } else if (rest.starts_with("\xC2\x85")) {
-      out += "\\N";
-      i += 1;
-    } else if (rest.starts_with("\xE2\x80\xA8")) {
-      out += "\\L";
-      i += 2;
-    } else if (rest.starts_with("\xE2\x80\xA9")) {
-      out += "\\P";
-      i += 2;
-    } else if (rest.starts_with("\xEF\xBB\xBF")) {
-      out += "\\uFEFF";
-      i += 2;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
 /// The value after "key:" (with its leading space or newline), or a sequence
 /// item after "- ". `indent` is the column of the key.
 void yaml_value(std::string& out, const Cell& cell, const std::string& indent) {
@@ -307,7 +270,7 @@ void yaml_mapping(std::string& out, const std::vector<const std::string*>& keys,
 
 std::string yaml_scalar(std::string_view text) {
   const std::string s = valid_utf8(text);
-  if (needs_escapes(s)) return double_quoted(s);
+  if (needs_escapes(s)) return yaml_quote(s);
   if (plain_is_safe(s)) return s;
   std::string out = "'";
   for (char c : s) {

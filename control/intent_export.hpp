@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "control/intent_model.hpp"
+#include "control/yaml_quote.hpp"
 #include "taas/snapshot.hpp"
 
 namespace taas::ctl {
@@ -31,10 +32,5 @@ namespace taas::ctl {
 /// Control thread; pure function, the caller owns the returned text.
 std::string export_intent(const Intent& intent, const Snapshot& compiled);
 
-/// `text` as a YAML double-quoted scalar: `"` and `\` escaped, control
-/// characters (C0, DEL, C1 including U+0085), the line breaks U+2028 and
-/// U+2029 and a byte order mark written as escapes, other bytes (UTF-8)
-/// passed through. Any thread.
-std::string yaml_quote(std::string_view text);
 
 }  // namespace taas::ctl

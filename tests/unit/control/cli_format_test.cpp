@@ -250,7 +250,7 @@ TEST(CliFormat, YamlScalarQuotesOnlyWhatYamlWouldMisread) {
       {"1.5", "'1.5'"}, {"1e3", "'1e3'"}, {".5", "'.5'"}, {".inf", "'.inf'"}, {"-.Inf", "'-.Inf'"},
       {".NaN", "'.NaN'"}, {"1:30", "'1:30'"}, {"2024-01-02", "'2024-01-02'"}, {"=", "'='"}, {"<<", "'<<'"},
       {"tab\there", "\"tab\\there\""}, {"two\nlines", "\"two\\nlines\""}, {"\x01", "\"\\x01\""},
-      {"say \"hi\"\n", "\"say \\\"hi\\\"\\n\""}, {"nel\xC2\x85", "\"nel\\N\""}, {"bad\xFF", "bad\xEF\xBF\xBD"},
+      {"say \"hi\"\n", "\"say \\\"hi\\\"\\n\""}, {"nel\xC2\x85", "\"nel\\u0085\""}, {"bad\xFF", "bad\xEF\xBF\xBD"},
   };
   for (const auto& [in, want] : cases) EXPECT_EQ(yaml_scalar(in), want) << "input: " << in;
 }

@@ -13,8 +13,6 @@ namespace taas::ctl {
 
 namespace {
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
 bool is_erspan(Encap e) { return e == Encap::kErspan2 || e == Encap::kErspan3; }
 
 /// Not unspecified, multicast, IPv4 broadcast or loopback: an address a

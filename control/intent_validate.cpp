@@ -45,8 +45,6 @@ class Directory {
   std::unordered_map<std::string, std::uint16_t> uuids_;
 };
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
 std::string list_names(const std::vector<std::string>& names) {
   if (names.empty()) return "none are defined";
   std::string out = "defined: ";

@@ -55,6 +55,8 @@ const Item* lookup(Reader& reader, const Map& map, std::string_view key, Need ne
 
 }  // namespace
 
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
 bool equal_any_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });

@@ -39,6 +39,9 @@ Mark mark_of(const YAML::Node& node);
 /// "a list", "a mapping", "no value" or "'text'" — for "got ..." messages.
 std::string describe(const YAML::Node& node);
 
+/// `s` in single quotes, for messages: 'vm1'.
+std::string quote(const std::string& s);
+
 /// ASCII case-insensitive equality.
 bool equal_any_case(std::string_view a, std::string_view b);
 

@@ -40,7 +40,9 @@ struct WorkerEnv {
 
 class Worker {
  public:
-  /// Control thread; allocates every table the worker will use.
+  /// Control thread; allocates every table the worker will use. Throws
+  /// std::invalid_argument when the snapshot mirrors remotely and
+  /// env.remote is null (a programming error, not user input).
   explicit Worker(WorkerEnv env);
   ~Worker() { return_stash(); }
 

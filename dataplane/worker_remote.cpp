@@ -6,6 +6,7 @@
 #include <rte_mbuf.h>
 
 #include <cstring>
+#include <stdexcept>
 
 #include "dataplane/encap.hpp"
 #include "dataplane/neighbor_wire.hpp"
@@ -19,7 +20,7 @@ constexpr std::size_t idx(DropReason r) { return static_cast<std::size_t>(r); }
 constexpr std::uint64_t kNsPer100us = 100000;
 constexpr std::uint64_t kNsPer100ns = 100;
 
-inline std::uint16_t load_be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+using encap_detail::load_be16;
 
 }  // namespace
 
@@ -31,7 +32,10 @@ void Worker::setup_remote() {
   neighbor_vlan_.assign(nports, 0);
   std::vector<std::uint8_t> polled(nports, 0);
   for (const RxQueue& rq : env_.rx) polled[rq.port] = 1;
-  if (env_.remote == nullptr) return;
+  if (env_.remote == nullptr) {
+    if (snap_.encaps.empty() && snap_.neighbors.empty() && snap_.local_addresses.empty()) return;
+    throw std::invalid_argument("worker: the snapshot mirrors remotely but WorkerEnv::remote is not set");
+  }
   for (const LocalAddress& a : snap_.local_addresses) {
     neighbor_port_[a.port] = 1;
     neighbor_vlan_[a.port] = a.vlan;

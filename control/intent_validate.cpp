@@ -179,7 +179,7 @@ class Validator {
   bool port_ref(const Field<std::string>& ref, const std::string& path, std::uint16_t& port) {
     port = port_dir_.find(ref.value);
     if (port != kNone) return true;
-    return reader_.fail(ref.mark, path, "unknown port " + quote(ref.value) + ": no port has this name or id");
+    return reader_.fail(ref.mark, path, "unknown port " + quote(ref.value) + ": no port has this name or id", 404);
   }
 
   bool underlay() {
@@ -253,7 +253,8 @@ class Validator {
       if (service == kNone) {
         return reader_.fail(f.tap_service.mark, path + ".tap_service",
                             "unknown tap service " + quote(f.tap_service.value) +
-                                ": no tap service has this name or id");
+                                ": no tap service has this name or id",
+                            404);
       }
       if (!flow_conflict(i, path)) return false;
     }

@@ -14,6 +14,9 @@ struct Error {
   int column = 0;       // 1-based; 0 when unknown
   std::string field;    // YAML path, e.g. "tap_flows[0].direction"
   std::string message;  // what is wrong and what is allowed
+  /// Control-socket code when the producer knows it: 404 an unknown name or
+  /// id, 409 a conflict; 0 = unclassified (the caller decides).
+  int code = 0;
 
   /// "file:line:col: field: message", leaving out the parts that are empty.
   std::string to_string() const;

@@ -104,8 +104,8 @@ std::string index_path(std::string_view parent, std::size_t index) {
   return std::string(parent) + '[' + std::to_string(index) + ']';
 }
 
-bool Reader::fail(Mark at, std::string field, std::string message) {
-  if (!error_) error_ = Error{file_, at.line, at.column, std::move(field), std::move(message)};
+bool Reader::fail(Mark at, std::string field, std::string message, int code) {
+  if (!error_) error_ = Error{file_, at.line, at.column, std::move(field), std::move(message), code};
   return false;
 }
 

@@ -62,8 +62,8 @@ class Reader {
   bool ok() const noexcept { return !error_.has_value(); }
 
   /// Records an error unless one is already recorded. Always returns false
-  /// so that callers can `return reader.fail(...)`.
-  bool fail(Mark at, std::string field, std::string message);
+  /// so that callers can `return reader.fail(...)`. `code`: Error::code.
+  bool fail(Mark at, std::string field, std::string message, int code = 0);
 
   /// The recorded error. Only valid when !ok().
   Error take_error() { return std::move(*error_); }

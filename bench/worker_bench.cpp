@@ -54,7 +54,7 @@ struct Rig {
   std::vector<rte_ring*> rx, tx;
   std::vector<std::uint16_t> ids;
   std::vector<taas::dp::PortCaps> caps;
-  std::unique_ptr<taas::dp::RemoteState> remote;
+  std::unique_ptr<taas::dp::Publisher> publisher;  // outlives the worker
   std::unique_ptr<taas::dp::Worker> worker;
 
   Rig(const std::string& flows, unsigned copy_below, unsigned frame_len) {
@@ -73,8 +73,11 @@ struct Rig {
       ids.push_back(static_cast<std::uint16_t>(rte_eth_from_rings(("net_ring_" + n).c_str(), &rx[i], 1, &tx[i], 1, 0)));
     }
     caps = taas::dp::start_ports(snap, ids, pools, 1).value();
-    remote = std::make_unique<taas::dp::RemoteState>(snap, rte_get_tsc_hz(), rte_rdtsc(), 0);
-    taas::dp::WorkerEnv env{&snap, &ids, &caps, pools, 0, {}, remote.get()};
+    std::vector<std::vector<std::uint16_t>> polled(1);
+    for (std::uint16_t i = 0; i < ids.size(); ++i) polled[0].push_back(i);
+    publisher = std::make_unique<taas::dp::Publisher>(polled, taas::dp::SlotRegistry(rte_get_tsc_hz(), rte_rdtsc(), 0));
+    publisher->publish(snap);
+    taas::dp::WorkerEnv env{publisher->cell(), publisher->rcu(), &ids, &caps, pools, 0, {}};
     for (std::uint16_t i = 0; i < ids.size(); ++i) env.rx.push_back({i, 0});
     worker = std::make_unique<taas::dp::Worker>(std::move(env));
     // vm2 introduces itself so that vm1 -> vm2 is known unicast.

@@ -1,6 +1,7 @@
 #include "dataplane/runtime.hpp"
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
@@ -28,12 +29,13 @@ ctl::Result<std::unique_ptr<Runtime>> Runtime::start(Snapshot snap) {
                       std::to_string(nworkers) + " worker(s) need " + std::to_string(nworkers + 1) +
                           " EAL lcores (one main), EAL has " + std::to_string(rte_lcore_count()) +
                           "; pass -l/--lcores after -- or lower the workers"};
-  std::unique_ptr<Runtime> rt(new Runtime(std::move(snap)));
+  std::unique_ptr<Runtime> rt(new Runtime());
+  const Snapshot& first = snap;
   // Clones pin production buffers until their monitor has sent them, so the
   // production pool must cover every RX and TX ring plus every clone that can
   // exist; otherwise a slow monitor could starve production of mbufs.
-  DataplaneParams sized = rt->snap_.params;
-  const std::uint64_t rings = rt->snap_.ports.size() *
+  DataplaneParams sized = first.params;
+  const std::uint64_t rings = first.ports.size() *
                               (std::uint64_t{sized.rx_queue_size} + std::uint64_t{sized.tx_queue_size} * nworkers);
   const std::uint64_t need = rings + sized.clone_pool_size + std::uint64_t{nworkers} * 1024;
   if (sized.pool_size < need) {
@@ -44,27 +46,31 @@ ctl::Result<std::unique_ptr<Runtime>> Runtime::start(Snapshot snap) {
   auto pools = Pools::create(sized, "");
   if (!pools) return pools.error();
   rt->pools_ = pools.value();
-  auto ids = find_ports(rt->snap_);
+  auto ids = find_ports(first);
   if (!ids) return ids.error();  // ~Runtime frees the pools
   rt->ids_ = std::move(ids).value();
-  auto caps = start_ports(rt->snap_, rt->ids_, rt->pools_, static_cast<std::uint16_t>(nworkers));
+  auto caps = start_ports(first, rt->ids_, rt->pools_, static_cast<std::uint16_t>(nworkers));
   if (!caps) {
     rt->ids_.clear();  // start_ports closed what it had started
     return caps.error();
   }
   rt->caps_ = std::move(caps).value();
 
-  const auto wall = std::chrono::system_clock::now().time_since_epoch();
-  rt->remote_ = std::make_unique<RemoteState>(
-      rt->snap_, rte_get_tsc_hz(), rte_rdtsc(),
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()));
-
   // Port i's RX queue is polled by worker i % workers; every worker owns TX
   // queue <its index> on every port.
+  std::vector<std::vector<std::uint16_t>> polled(nworkers);
+  for (std::size_t p = 0; p < first.ports.size(); ++p) polled[p % nworkers].push_back(static_cast<std::uint16_t>(p));
+  const auto wall = std::chrono::system_clock::now().time_since_epoch();
+  rt->publisher_ = std::make_unique<Publisher>(
+      polled, SlotRegistry(rte_get_tsc_hz(), rte_rdtsc(),
+                           static_cast<std::uint64_t>(
+                               std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count())));
+  rt->publisher_->publish(std::move(snap));
+
   for (std::uint32_t w = 0; w < nworkers; ++w) {
-    WorkerEnv env{&rt->snap_, &rt->ids_, &rt->caps_, rt->pools_, static_cast<std::uint16_t>(w), {}, rt->remote_.get()};
-    for (std::size_t p = 0; p < rt->snap_.ports.size(); ++p)
-      if (p % nworkers == w) env.rx.push_back(RxQueue{static_cast<std::uint16_t>(p), 0});
+    WorkerEnv env{rt->publisher_->cell(), rt->publisher_->rcu(), &rt->ids_, &rt->caps_, rt->pools_,
+                  static_cast<std::uint16_t>(w), {}};
+    for (const std::uint16_t p : polled[w]) env.rx.push_back(RxQueue{p, 0});
     rt->workers_.push_back(std::make_unique<Worker>(std::move(env)));
   }
   auto& contexts = rt->launch_;
@@ -91,6 +97,8 @@ bool Runtime::stop() {
     if (!w->done()) ctl::log(ctl::LogLevel::kWarning, "a worker did not report done");
     w->return_stash();
   }
+  if (publisher_ && publisher_->reclaim() != 0)  // every worker is offline now
+    ctl::log(ctl::LogLevel::kWarning, "a retired snapshot generation could not be freed");
   close_ports(ids_);
   const bool returned = pools_.all_returned();
   if (!returned) ctl::log(ctl::LogLevel::kWarning, "some mbufs did not return to their pools");
@@ -106,11 +114,26 @@ std::uint64_t Runtime::idle_ms() const noexcept {
 }
 
 std::string Runtime::stats_json() const {
-  std::vector<const WorkerCounters*> counters;
-  for (const auto& w : workers_) counters.push_back(&w->counters());
   std::vector<MacAddr> macs;
   for (const PortCaps& c : caps_) macs.push_back(c.mac);
-  return dp::stats_json(snap_, counters, &macs, remote_.get());
+  const Generation& g = publisher_->current();
+  return dp::stats_json(g.snap, publisher_->totals(), &macs, &g.remote);
+}
+
+std::uint64_t Runtime::publish(Snapshot snap) { return publisher_->publish(std::move(snap)); }
+
+std::size_t Runtime::reclaim() { return publisher_->reclaim(); }
+
+bool Runtime::port_up(std::uint16_t port) const {
+  rte_eth_link link{};
+  if (port >= ids_.size() || rte_eth_link_get_nowait(ids_[port], &link) != 0) return false;
+  return link.link_status == RTE_ETH_LINK_UP;
+}
+
+std::uint32_t Runtime::workers_alive() const noexcept {
+  std::uint32_t alive = 0;
+  for (const auto& w : workers_) alive += (!stopped_ && !w->done()) ? 1 : 0;
+  return alive;
 }
 
 }  // namespace taas::dp

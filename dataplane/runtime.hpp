@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "control/result.hpp"
+#include "dataplane/generation.hpp"
 #include "dataplane/pools.hpp"
 #include "dataplane/ports.hpp"
 #include "dataplane/worker.hpp"
@@ -37,19 +38,38 @@ class Runtime {
   /// Milliseconds since any worker last received a frame (or since start).
   std::uint64_t idle_ms() const noexcept;
 
-  /// Counters summed over the workers, as --stats-out JSON. Any time.
+  /// Counters since start (summed over workers and generations), as
+  /// --stats-out JSON. Control thread.
   std::string stats_json() const;
 
-  const Snapshot& snapshot() const noexcept { return snap_; }
+  /// Publishes `snap` (same ports as the running one; the control plane
+  /// guarantees it) as the next generation; returns its number. The
+  /// replaced generation is freed by a later reclaim(). Control thread.
+  std::uint64_t publish(Snapshot snap);
+
+  /// Frees the generations every worker has moved past; returns how many
+  /// still wait. Call it now and then (the control loop does, every 10 ms).
+  std::size_t reclaim();
+
+  /// The published generation (control thread).
+  const Generation& generation() const noexcept { return publisher_->current(); }
+  const Snapshot& snapshot() const noexcept { return publisher_->current().snap; }
+
+  /// Link state of snapshot port `port` (no wait).
+  bool port_up(std::uint16_t port) const;
+  /// The MAC of snapshot port `port`.
+  const MacAddr& port_mac(std::uint16_t port) const { return caps_[port].mac; }
+  std::uint32_t workers() const noexcept { return static_cast<std::uint32_t>(workers_.size()); }
+  /// Workers whose polling loop is running.
+  std::uint32_t workers_alive() const noexcept;
 
  private:
-  explicit Runtime(Snapshot snap) : snap_(std::move(snap)) {}
+  Runtime() = default;
 
-  Snapshot snap_;
   Pools pools_;
   std::vector<std::uint16_t> ids_;
   std::vector<PortCaps> caps_;
-  std::unique_ptr<RemoteState> remote_;
+  std::unique_ptr<Publisher> publisher_;  // outlives the workers (RCU variable)
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::pair<Worker*, const std::atomic<bool>*>> launch_;  // worker_main's arguments
   std::vector<unsigned> lcores_;

@@ -32,13 +32,6 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
-template <class Get>
-std::uint64_t sum(const std::vector<const WorkerCounters*>& workers, Get get) {
-  std::uint64_t total = 0;
-  for (const WorkerCounters* w : workers) total += get(*w);
-  return total;
-}
-
 std::string mac_text(const std::uint8_t* m) {
   char buf[18];
   std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -66,49 +59,64 @@ void neighbors_json(std::ostringstream& o, const Snapshot& snap, const RemoteSta
 
 }  // namespace
 
-std::string stats_json(const Snapshot& snap, const std::vector<const WorkerCounters*>& workers,
-                       const std::vector<MacAddr>* macs, const RemoteState* remote) {
+std::string stats_json(const Snapshot& snap, const Totals& t, const std::vector<MacAddr>* macs,
+                       const RemoteState* remote) {
   std::ostringstream o;
   o << "{\"generation\": " << snap.generation << ",\n \"ports\": {";
-  for (std::size_t i = 0; i < snap.ports.size(); ++i) {
-    auto s = [&](auto field) { return sum(workers, [&](const WorkerCounters& w) { return field(w.port[i]); }); };
+  for (std::size_t i = 0; i < snap.ports.size() && i < t.port.size(); ++i) {
+    const PortTotals& c = t.port[i];
     o << (i ? ",\n  " : "\n  ") << quote(snap.ports[i].name) << ": {";
     if (macs != nullptr && i < macs->size()) o << "\"mac\": " << quote(mac_text((*macs)[i].data())) << ", ";
-    o << "\"rx_packets\": " << s([](const PortCounters& c) { return c.rx_packets.get(); })
-      << ", \"rx_bytes\": " << s([](const PortCounters& c) { return c.rx_bytes.get(); })
-      << ", \"tx_packets\": " << s([](const PortCounters& c) { return c.tx_packets.get(); })
-      << ", \"tx_bytes\": " << s([](const PortCounters& c) { return c.tx_bytes.get(); })
-      << ", \"rx_dropped\": " << s([](const PortCounters& c) { return c.rx_dropped.get(); })
-      << ", \"tx_dropped\": " << s([](const PortCounters& c) { return c.tx_dropped.get(); })
-      << ", \"tx_nombuf\": " << s([](const PortCounters& c) { return c.tx_nombuf.get(); })
-      << ", \"rx_dropped_by\": {";
+    o << "\"rx_packets\": " << c.rx_packets << ", \"rx_bytes\": " << c.rx_bytes << ", \"tx_packets\": " << c.tx_packets
+      << ", \"tx_bytes\": " << c.tx_bytes << ", \"rx_dropped\": " << c.rx_dropped << ", \"tx_dropped\": " << c.tx_dropped
+      << ", \"tx_nombuf\": " << c.tx_nombuf << ", \"rx_dropped_by\": {";
     for (std::size_t r = 0; r < kRxDropReasonNames.size(); ++r)
-      o << (r ? ", " : "") << quote(std::string(kRxDropReasonNames[r])) << ": "
-        << s([r](const PortCounters& c) { return c.rx_dropped_by[r].get(); });
+      o << (r ? ", " : "") << quote(std::string(kRxDropReasonNames[r])) << ": " << c.rx_dropped_by[r];
     o << "}}";
   }
-  o << "},\n \"tap_services\": {";
-  for (std::size_t i = 0; i < snap.services.size(); ++i) {
-    auto s = [&](auto field) { return sum(workers, [&](const WorkerCounters& w) { return field(w.service[i]); }); };
-    o << (i ? ",\n  " : "\n  ") << quote(snap.services[i].name) << ": {"
-      << "\"packets\": " << s([](const ServiceCounters& c) { return c.packets.get(); })
-      << ", \"bytes\": " << s([](const ServiceCounters& c) { return c.bytes.get(); }) << ", \"dropped\": {";
+  auto service = [&](const ServiceTotals& c) {
+    o << "\"packets\": " << c.packets << ", \"bytes\": " << c.bytes << ", \"dropped\": {";
     for (std::size_t r = 0; r < kDropReasonNames.size(); ++r)
-      o << (r ? ", " : "") << quote(std::string(kDropReasonNames[r])) << ": "
-        << s([r](const ServiceCounters& c) { return c.dropped[r].get(); });
-    o << "}}";
+      o << (r ? ", " : "") << quote(std::string(kDropReasonNames[r])) << ": " << c.dropped[r];
+    o << "}";
+  };
+  o << "},\n \"tap_services\": {";
+  for (std::size_t i = 0; i < snap.services.size() && i < t.service.size(); ++i) {
+    o << (i ? ",\n  " : "\n  ") << quote(snap.services[i].name) << ": {";
+    service(t.service[i]);
+    o << "}";
   }
   o << "},\n \"tap_flows\": {";
-  for (std::size_t i = 0; i < snap.flows.size(); ++i) {
-    auto s = [&](auto field) { return sum(workers, [&](const WorkerCounters& w) { return field(w.flow[i]); }); };
+  for (std::size_t i = 0; i < snap.flows.size() && i < t.flow.size(); ++i) {
     o << (i ? ",\n  " : "\n  ") << quote(snap.flows[i].name) << ": {"
-      << "\"packets\": " << s([](const FlowCounters& c) { return c.packets.get(); })
-      << ", \"bytes\": " << s([](const FlowCounters& c) { return c.bytes.get(); }) << "}";
+      << "\"packets\": " << t.flow[i].packets << ", \"bytes\": " << t.flow[i].bytes << "}";
   }
   o << "}";
+  // What deleted services and flows counted while they existed; only once
+  // something was deleted after counting, so a file of a run without
+  // changes has no such key.
+  const ServiceTotals& ds = t.deleted_services;
+  bool any = ds.packets != 0 || t.deleted_flows.packets != 0;
+  for (const std::uint64_t d : ds.dropped) any = any || d != 0;
+  if (any) {
+    o << ",\n \"deleted\": {\"tap_services\": {";
+    service(ds);
+    o << "}, \"tap_flows\": {\"packets\": " << t.deleted_flows.packets << ", \"bytes\": " << t.deleted_flows.bytes
+      << "}}";
+  }
   if (remote != nullptr) neighbors_json(o, snap, *remote);
   o << "}\n";
   return o.str();
+}
+
+std::string stats_json(const Snapshot& snap, const std::vector<const WorkerCounters*>& workers,
+                       const std::vector<MacAddr>* macs, const RemoteState* remote) {
+  Totals t;
+  t.port.resize(snap.ports.size());
+  t.service.resize(snap.services.size());
+  t.flow.resize(snap.flows.size());
+  for (const WorkerCounters* w : workers) add_counters(t, *w);
+  return stats_json(snap, t, macs, remote);
 }
 
 std::string write_file_atomic(const std::string& path, const std::string& text) {

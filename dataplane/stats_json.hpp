@@ -6,10 +6,17 @@
 #include <vector>
 
 #include "dataplane/remote_state.hpp"
+#include "dataplane/totals.hpp"
 #include "taas/counters.hpp"
 #include "taas/snapshot.hpp"
 
 namespace taas::dp {
+
+/// JSON text of `totals` (indexed like `snap`), for `snap`'s names. With
+/// `macs` and `remote` as below. A "deleted" object sums what deleted
+/// services and flows counted, once that is not zero.
+std::string stats_json(const Snapshot& snap, const Totals& totals, const std::vector<MacAddr>* macs,
+                       const RemoteState* remote);
 
 /// JSON text of the counters of `workers` summed, for `snap`'s names. With
 /// `macs` (per port) each port gets its "mac"; with `remote` the file gets

@@ -12,18 +12,48 @@ namespace {
 constexpr std::size_t idx(RxDropReason r) { return static_cast<std::size_t>(r); }
 constexpr std::size_t idx(DropReason r) { return static_cast<std::size_t>(r); }
 
+const DataplaneParams& first_params(const WorkerEnv& env) {
+  return env.generation->load(std::memory_order_acquire)->snap.params;
+}
+
 }  // namespace
 
 Worker::Worker(WorkerEnv env)
     : env_(std::move(env)),
-      snap_(*env_.snap),
-      counters_(snap_.ports.size(), snap_.services.size(), snap_.flows.size()),
-      macs_(snap_.params.mac_table_size, std::uint64_t{snap_.params.mac_age_seconds} * rte_get_tsc_hz()),
-      tx_(snap_.ports.size()),
-      mtx_(snap_.ports.size()),
-      rx_burst_(snap_.params.burst) {
+      macs_(first_params(env_).mac_table_size,
+            std::uint64_t{first_params(env_).mac_age_seconds} * rte_get_tsc_hz()) {
+  adopt(env_.generation->load(std::memory_order_acquire));
+  const DataplaneParams& params = snap_->params;
+  const std::size_t nports = snap_->ports.size();
+  tx_.resize(nports);
+  mtx_.resize(nports);
+  rx_burst_.resize(params.burst);
   last_rx_.store(rte_rdtsc(), std::memory_order_relaxed);
   setup_remote();
+  if (env_.rcu != nullptr) {
+    rte_rcu_qsbr_thread_register(env_.rcu, env_.tx_queue);
+    rte_rcu_qsbr_thread_online(env_.rcu, env_.tx_queue);
+  }
+}
+
+Worker::~Worker() {
+  return_stash();
+  if (env_.rcu != nullptr) {
+    rte_rcu_qsbr_thread_offline(env_.rcu, env_.tx_queue);
+    rte_rcu_qsbr_thread_unregister(env_.rcu, env_.tx_queue);
+  }
+}
+
+// The generation this iteration runs under. Ports, networks and dataplane
+// parameters are the same in every generation (the control plane refuses to
+// change them), so the MAC table and the TX buffers stay valid.
+void Worker::adopt(Generation* g) noexcept {
+  gen_ = g;
+  snap_ = &g->snap;
+  view_ = g->views[env_.tx_queue].get();
+  counters_ = &g->views[env_.tx_queue]->counters;
+  remote_ = &g->remote;
+  first_mirror_ = true;
 }
 
 void Worker::return_stash() noexcept {
@@ -33,14 +63,17 @@ void Worker::return_stash() noexcept {
 
 void Worker::run(const std::atomic<bool>& stop) noexcept {
   while (!stop.load(std::memory_order_acquire)) poll_once();
+  if (env_.rcu != nullptr) rte_rcu_qsbr_thread_offline(env_.rcu, env_.tx_queue);
   done_.store(true, std::memory_order_release);
 }
 
 std::uint32_t Worker::poll_once() noexcept {
+  Generation* g = env_.generation->load(std::memory_order_acquire);
+  if (g != gen_) adopt(g);
   const std::uint64_t now = rte_rdtsc();
   now_ = now;
   now_ns_ = 0;
-  if (!owned_neighbors_.empty() && now >= next_tick_) neighbor_tick(now);
+  if (!view_->owned_neighbors.empty() && now >= next_tick_) neighbor_tick(now);
   std::uint32_t total = 0;
   const auto burst = static_cast<std::uint16_t>(rx_burst_.size());
   for (const RxQueue& rq : env_.rx) {
@@ -50,15 +83,17 @@ std::uint32_t Worker::poll_once() noexcept {
   }
   flush_all();
   if (total != 0) last_rx_.store(now, std::memory_order_relaxed);
+  // Nothing of this generation is held past this point.
+  if (env_.rcu != nullptr) rte_rcu_qsbr_quiescent(env_.rcu, env_.tx_queue);
   return total;
 }
 
 void Worker::handle(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept {
-  PortCounters& pc = counters_.port[in];
+  PortCounters& pc = counters_->port[in];
   pc.rx_packets.add();
   pc.rx_bytes.add(rte_pktmbuf_pkt_len(m));
-  if (neighbor_port_[in] != 0 && neighbor_rx(m, in, now)) return;
-  const PortEntry& port = snap_.ports[in];
+  if (view_->neighbor_port[in] != 0 && neighbor_rx(m, in, now)) return;
+  const PortEntry& port = snap_->ports[in];
   if (port.role == PortRole::kMonitor || port.service_port) return drop(m, in, RxDropReason::kMonitorPort);
   if (rte_pktmbuf_data_len(m) < kEthHdrLen) return drop(m, in, RxDropReason::kMalformed);
   if (port.role == PortRole::kVm) return from_vm(m, in, now);
@@ -70,12 +105,12 @@ void Worker::handle(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept {
 // place (tag push toward the uplink), which would change what a clone shows.
 void Worker::from_vm(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept {
   const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
-  const std::vector<MirrorTarget>& outs = snap_.mirror_out[in];
+  const std::vector<MirrorTarget>& outs = snap_->mirror_out[in];
   if (is_vlan_tpid(eth->ether_type)) {  // access ports carry untagged frames only
     mirror(outs, m, false);
     return drop(m, in, RxDropReason::kVlanMismatch);
   }
-  const std::uint16_t net = snap_.ports[in].network;
+  const std::uint16_t net = snap_->ports[in].network;
   if (!rte_is_multicast_ether_addr(&eth->src_addr)) macs_.learn(net, eth->src_addr.addr_bytes, in, now);
   const std::uint16_t dst = rte_is_unicast_ether_addr(&eth->dst_addr)
                                 ? macs_.lookup(net, eth->dst_addr.addr_bytes, now)
@@ -85,7 +120,7 @@ void Worker::from_vm(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept 
     return drop(m, in, RxDropReason::kHairpin);
   }
   if (dst == kNone) return flood(m, in, net, true);
-  if (dst == snap_.uplink) {
+  if (dst == snap_->uplink) {
     mirror(outs, m, true);
     return to_uplink(m, net);
   }
@@ -100,7 +135,7 @@ void Worker::from_uplink(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexc
     return drop(m, in, RxDropReason::kVlanMismatch);
   if (rte_pktmbuf_data_len(m) < kEthHdrLen + sizeof(rte_vlan_hdr)) return drop(m, in, RxDropReason::kMalformed);
   const auto* vh = reinterpret_cast<const rte_vlan_hdr*>(eth + 1);
-  const std::uint16_t net = snap_.vlan_to_network[rte_be_to_cpu_16(vh->vlan_tci) & 0x0fff];
+  const std::uint16_t net = snap_->vlan_to_network[rte_be_to_cpu_16(vh->vlan_tci) & 0x0fff];
   if (net == kNone) return drop(m, in, RxDropReason::kVlanMismatch);
   if (!rte_is_multicast_ether_addr(&eth->src_addr)) macs_.learn(net, eth->src_addr.addr_bytes, in, now);
 
@@ -109,8 +144,8 @@ void Worker::from_uplink(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexc
     rte_pktmbuf_free(m);
     if (c == nullptr || !vlan_pop(c)) {
       if (c != nullptr) rte_pktmbuf_free(c);
-      counters_.port[in].rx_dropped.add();
-      counters_.port[in].tx_nombuf.add();
+      counters_->port[in].rx_dropped.add();
+      counters_->port[in].tx_nombuf.add();
       return;
     }
     m = c;
@@ -130,16 +165,16 @@ void Worker::from_uplink(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexc
 // the production pool. Called with the OUT copies not yet made when the
 // frame came from a VM (include_uplink).
 void Worker::flood(rte_mbuf* m, std::uint16_t in, std::uint16_t net, bool include_uplink) noexcept {
-  const std::vector<std::uint16_t>& members = snap_.networks[net].vm_ports;
+  const std::vector<std::uint16_t>& members = snap_->networks[net].vm_ports;
   std::uint16_t last = kNone;
   for (const std::uint16_t q : members)
     if (q != in) last = q;
-  const bool uplink = include_uplink && snap_.uplink != kNone;
-  if (include_uplink) mirror(snap_.mirror_out[in], m, last == kNone && uplink);
+  const bool uplink = include_uplink && snap_->uplink != kNone;
+  if (include_uplink) mirror(snap_->mirror_out[in], m, last == kNone && uplink);
   if (last == kNone && !uplink) return drop(m, in, RxDropReason::kNoPath);
   if (uplink) {
     if (last == kNone) return to_uplink(m, net);
-    if (rte_mbuf* c = production_copy(m, snap_.uplink)) to_uplink(c, net);
+    if (rte_mbuf* c = production_copy(m, snap_->uplink)) to_uplink(c, net);
   }
   for (const std::uint16_t q : members) {
     if (q == in || q == last) continue;
@@ -149,14 +184,14 @@ void Worker::flood(rte_mbuf* m, std::uint16_t in, std::uint16_t net, bool includ
 }
 
 void Worker::to_uplink(rte_mbuf* m, std::uint16_t net) noexcept {
-  const std::uint16_t up = snap_.uplink;
-  if (!vlan_push(m, snap_.networks[net].vlan)) {  // shared, or no headroom
+  const std::uint16_t up = snap_->uplink;
+  if (!vlan_push(m, snap_->networks[net].vlan)) {  // shared, or no headroom
     rte_mbuf* c = production_copy(m, up);
     rte_pktmbuf_free(m);
     if (c == nullptr) return;
-    if (!vlan_push(c, snap_.networks[net].vlan)) {
+    if (!vlan_push(c, snap_->networks[net].vlan)) {
       rte_pktmbuf_free(c);
-      counters_.port[up].tx_dropped.add();
+      counters_->port[up].tx_dropped.add();
       return;
     }
     m = c;
@@ -167,15 +202,15 @@ void Worker::to_uplink(rte_mbuf* m, std::uint16_t net) noexcept {
 // Delivery to a VM: its IN copies are clones of the frame exactly as it is
 // handed over (untagged); nothing edits the frame after this point.
 void Worker::to_vm(rte_mbuf* m, std::uint16_t port) noexcept {
-  mirror(snap_.mirror_in[port], m, false);
+  mirror(snap_->mirror_in[port], m, false);
   send(port, m);
 }
 
 rte_mbuf* Worker::production_copy(const rte_mbuf* m, std::uint16_t out) noexcept {
   rte_mbuf* c = rte_pktmbuf_copy(m, env_.pools.production, 0, UINT32_MAX);
   if (c == nullptr) {
-    counters_.port[out].tx_nombuf.add();
-    counters_.port[out].tx_dropped.add();
+    counters_->port[out].tx_nombuf.add();
+    counters_->port[out].tx_dropped.add();
   }
   return c;
 }
@@ -190,7 +225,7 @@ rte_mbuf* Worker::production_copy(const rte_mbuf* m, std::uint16_t out) noexcept
 // that cannot be made is counted against its service; production carries on.
 void Worker::mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, bool must_copy) noexcept {
   if (targets.empty()) return;
-  const bool copy = must_copy || rte_pktmbuf_pkt_len(m) < snap_.params.copy_below_bytes;
+  const bool copy = must_copy || rte_pktmbuf_pkt_len(m) < snap_->params.copy_below_bytes;
   const bool chained = m->nb_segs > 1;
   for (const MirrorTarget& t : targets) {
     if (t.encap != kNone) {
@@ -200,7 +235,7 @@ void Worker::mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, bool 
     const bool linear = copy || (chained && !(*env_.caps)[t.port].multi_seg_tx);
     rte_mbuf* c = linear ? rte_pktmbuf_copy(m, env_.pools.mirror, 0, UINT32_MAX) : clone(m);
     if (c == nullptr) {
-      counters_.service[t.service].dropped[idx(DropReason::kNombuf)].add();
+      counters_->service[t.service].dropped[idx(DropReason::kNombuf)].add();
       continue;
     }
     send_mirror(t.port, c, t.service, t.flow);
@@ -226,8 +261,8 @@ rte_mbuf* Worker::clone(rte_mbuf* m) noexcept {
 
 void Worker::drop(rte_mbuf* m, std::uint16_t in, RxDropReason why) noexcept {
   rte_pktmbuf_free(m);
-  counters_.port[in].rx_dropped.add();
-  counters_.port[in].rx_dropped_by[idx(why)].add();
+  counters_->port[in].rx_dropped.add();
+  counters_->port[in].rx_dropped_by[idx(why)].add();
 }
 
 void Worker::send(std::uint16_t port, rte_mbuf* m) noexcept {
@@ -252,7 +287,7 @@ void Worker::flush_production(std::uint16_t port) noexcept {
   std::uint64_t bytes = 0;
   for (std::uint16_t i = 0; i < b.n; ++i) bytes += rte_pktmbuf_pkt_len(b.pkts[i]);
   const std::uint16_t sent = rte_eth_tx_burst((*env_.port_ids)[port], env_.tx_queue, b.pkts, b.n);
-  PortCounters& pc = counters_.port[port];
+  PortCounters& pc = counters_->port[port];
   for (std::uint16_t i = sent; i < b.n; ++i) {
     bytes -= rte_pktmbuf_pkt_len(b.pkts[i]);
     rte_pktmbuf_free(b.pkts[i]);
@@ -269,23 +304,28 @@ void Worker::flush_mirror(std::uint16_t port) noexcept {
   MirrorBuf& b = mtx_[port];
   if (b.n == 0) return;
   const std::uint16_t sent = rte_eth_tx_burst((*env_.port_ids)[port], env_.tx_queue, b.pkts, b.n);
-  PortCounters& pc = counters_.port[port];
+  PortCounters& pc = counters_->port[port];
   std::uint64_t bytes = 0;
   for (std::uint16_t i = 0; i < sent; ++i) {
     bytes += b.len[i];
-    counters_.service[b.service[i]].packets.add();
-    counters_.service[b.service[i]].bytes.add(b.len[i]);
-    counters_.flow[b.flow[i]].packets.add();
-    counters_.flow[b.flow[i]].bytes.add(b.len[i]);
+    counters_->service[b.service[i]].packets.add();
+    counters_->service[b.service[i]].bytes.add(b.len[i]);
+    counters_->flow[b.flow[i]].packets.add();
+    counters_->flow[b.flow[i]].bytes.add(b.len[i]);
   }
   for (std::uint16_t i = sent; i < b.n; ++i) {
-    counters_.service[b.service[i]].dropped[idx(DropReason::kTxFull)].add();
+    counters_->service[b.service[i]].dropped[idx(DropReason::kTxFull)].add();
     rte_pktmbuf_free(b.pkts[i]);
   }
   pc.tx_packets.add(sent);
   pc.tx_bytes.add(bytes);
   if (sent != b.n) pc.tx_dropped.add(b.n - sent);
   b.n = 0;
+  if (first_mirror_ && sent != 0) {  // once per generation: swap latency
+    first_mirror_ = false;
+    std::uint64_t none = 0;
+    gen_->first_mirror_tsc.compare_exchange_strong(none, rte_rdtsc(), std::memory_order_relaxed);
+  }
 }
 
 // Production first: every port's production frames are handed to their TX

@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <vector>
 
+#include <rte_rcu_qsbr.h>
+
+#include "dataplane/generation.hpp"
 #include "dataplane/mac_table.hpp"
 #include "dataplane/pools.hpp"
 #include "dataplane/ports.hpp"
@@ -24,27 +27,26 @@ struct RxQueue {
   std::uint16_t queue = 0;
 };
 
-/// What a worker needs. The pointed-to snapshot and port tables are owned by
-/// the caller and must outlive the worker.
+/// What a worker needs. The pointed-to tables are owned by the caller and
+/// must outlive the worker; the generation cell must hold a generation
+/// before the worker is built (its ports and dataplane parameters size the
+/// worker's tables and never change).
 struct WorkerEnv {
-  const Snapshot* snap = nullptr;
+  std::atomic<Generation*>* generation = nullptr;  // Publisher::cell()
+  rte_rcu_qsbr* rcu = nullptr;  // Publisher::rcu(); thread id = tx_queue
   const std::vector<std::uint16_t>* port_ids = nullptr;  // snapshot index -> DPDK id
   const std::vector<PortCaps>* caps = nullptr;
   Pools pools;
-  std::uint16_t tx_queue = 0;  // this worker's TX queue on every port
+  std::uint16_t tx_queue = 0;  // this worker's index and its TX queue on every port
   std::vector<RxQueue> rx;
-  /// Next hops, sequences, clock; shared by the workers. Required when the
-  /// snapshot has remote targets (encaps) or next hops.
-  RemoteState* remote = nullptr;
 };
 
 class Worker {
  public:
-  /// Control thread; allocates every table the worker will use. Throws
-  /// std::invalid_argument when the snapshot mirrors remotely and
-  /// env.remote is null (a programming error, not user input).
+  /// Control thread; allocates every table the worker will use, registers
+  /// the worker with the RCU variable and puts it online.
   explicit Worker(WorkerEnv env);
-  ~Worker() { return_stash(); }
+  ~Worker();
 
   /// Gives the stashed clone mbufs back to the clone pool. Any thread, once
   /// the worker has stopped polling (it refills the stash if polled again).
@@ -52,12 +54,14 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  /// One iteration: one RX burst per queue, every frame switched and
-  /// mirrored, every destination flushed. Returns the frames received.
-  /// The worker's own thread only (tests call it directly).
+  /// One iteration: load the published generation, one RX burst per queue,
+  /// every frame switched and mirrored, every destination flushed, then a
+  /// quiescent state. Returns the frames received. The worker's own thread
+  /// only (tests call it directly).
   std::uint32_t poll_once() noexcept;
 
-  /// Polls until `stop` becomes true, then sets done(). Worker lcore.
+  /// Polls until `stop` becomes true, goes offline for RCU, then sets
+  /// done(). Worker lcore.
   void run(const std::atomic<bool>& stop) noexcept;
 
   /// True once run() has returned (release; pairs with an acquire load).
@@ -67,8 +71,11 @@ class Worker {
   std::uint64_t last_rx_tsc() const noexcept { return last_rx_.load(std::memory_order_relaxed); }
   void set_last_rx_tsc(std::uint64_t tsc) noexcept { last_rx_.store(tsc, std::memory_order_relaxed); }
 
-  /// Readers may sum these from any thread at any time.
-  const WorkerCounters& counters() const noexcept { return counters_; }
+  /// The counters of the generation the worker last polled under. Readers
+  /// may read them from any thread while that generation lives.
+  const WorkerCounters& counters() const noexcept { return *counters_; }
+  /// The generation the worker last polled under.
+  const Generation* generation() const noexcept { return gen_; }
   const MacTable& macs() const noexcept { return macs_; }
 
  private:
@@ -94,6 +101,7 @@ class Worker {
   void mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, bool must_copy) noexcept;
   rte_mbuf* production_copy(const rte_mbuf* m, std::uint16_t out) noexcept;
   rte_mbuf* clone(rte_mbuf* m) noexcept;
+  void adopt(Generation* g) noexcept;
   // Remote mirroring and ARP/ND (worker_remote.cpp).
   void setup_remote();
   void mirror_remote(const MirrorTarget& t, rte_mbuf* m, bool must_copy) noexcept;
@@ -112,8 +120,13 @@ class Worker {
   void flush_all() noexcept;
 
   WorkerEnv env_;
-  const Snapshot& snap_;
-  WorkerCounters counters_;
+  // The generation of this iteration and what the worker uses of it.
+  Generation* gen_ = nullptr;
+  const Snapshot* snap_ = nullptr;
+  WorkerCounters* counters_ = nullptr;
+  const WorkerView* view_ = nullptr;
+  RemoteState* remote_ = nullptr;
+  bool first_mirror_ = false;  // no copy sent under gen_ yet
   MacTable macs_;
   std::vector<TxBuf> tx_;
   std::vector<MirrorBuf> mtx_;
@@ -121,11 +134,6 @@ class Worker {
   static constexpr std::uint16_t kStash = 64;
   rte_mbuf* stash_[kStash];  // clone mbufs taken from the pool in bulk
   std::uint16_t stash_n_ = 0;
-  // Remote mirroring: the next hops this worker resolves (their port is one
-  // it polls), per port whether ARP/ND is handled there and on which VLAN.
-  std::vector<std::uint16_t> owned_neighbors_;
-  std::vector<std::uint8_t> neighbor_port_;
-  std::vector<std::uint16_t> neighbor_vlan_;
   std::uint64_t now_ = 0;          // TSC of the current iteration
   std::uint64_t now_ns_ = 0;       // its wall clock, computed on first use
   std::uint64_t next_tick_ = 0;    // next neighbour maintenance

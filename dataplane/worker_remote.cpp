@@ -6,7 +6,6 @@
 #include <rte_mbuf.h>
 
 #include <cstring>
-#include <stdexcept>
 
 #include "dataplane/encap.hpp"
 #include "dataplane/neighbor_wire.hpp"
@@ -24,37 +23,18 @@ using encap_detail::load_be16;
 
 }  // namespace
 
-// Control thread (constructor): which next hops this worker resolves and on
-// which ports it looks at ARP/ND.
+// Control thread (constructor): the neighbour timers. Which next hops this
+// worker resolves, and where it looks at ARP/ND, come with each generation
+// (Publisher builds the WorkerView).
 void Worker::setup_remote() {
-  const std::size_t nports = snap_.ports.size();
-  neighbor_port_.assign(nports, 0);
-  neighbor_vlan_.assign(nports, 0);
-  std::vector<std::uint8_t> polled(nports, 0);
-  for (const RxQueue& rq : env_.rx) polled[rq.port] = 1;
-  if (env_.remote == nullptr) {
-    if (snap_.encaps.empty() && snap_.neighbors.empty() && snap_.local_addresses.empty()) return;
-    throw std::invalid_argument("worker: the snapshot mirrors remotely but WorkerEnv::remote is not set");
-  }
-  for (const LocalAddress& a : snap_.local_addresses) {
-    neighbor_port_[a.port] = 1;
-    neighbor_vlan_[a.port] = a.vlan;
-  }
-  for (std::size_t n = 0; n < snap_.neighbors.size(); ++n) {
-    const NeighborEntry& e = snap_.neighbors[n];
-    if (polled[e.port] == 0 || e.has_static_mac) continue;
-    owned_neighbors_.push_back(static_cast<std::uint16_t>(n));
-    neighbor_port_[e.port] = 1;
-    neighbor_vlan_[e.port] = e.vlan;
-  }
   const std::uint64_t hz = rte_get_tsc_hz();
   tick_tsc_ = hz / 10;
   retry_tsc_ = hz;
-  refresh_tsc_ = std::uint64_t{snap_.underlay.neighbor_refresh_ms} * hz / 1000;
+  refresh_tsc_ = std::uint64_t{snap_->underlay.neighbor_refresh_ms} * hz / 1000;
 }
 
 std::uint64_t Worker::timestamp(bool gra_100ns) noexcept {
-  if (now_ns_ == 0) now_ns_ = env_.remote->time().ns(now_);
+  if (now_ns_ == 0) now_ns_ = remote_->time().ns(now_);
   return now_ns_ / (gra_100ns ? kNsPer100ns : kNsPer100us);
 }
 
@@ -67,10 +47,10 @@ std::uint64_t Worker::timestamp(bool gra_100ns) noexcept {
 // leave no gaps in a session's sequence; a copy lost at TX does (that is
 // what ERSPAN sequence numbers are for).
 void Worker::mirror_remote(const MirrorTarget& t, rte_mbuf* m, bool must_copy) noexcept {
-  const EncapEntry& e = snap_.encaps[t.encap];
-  ServiceCounters& sc = counters_.service[t.service];
+  const EncapEntry& e = snap_->encaps[t.encap];
+  ServiceCounters& sc = counters_->service[t.service];
   std::uint8_t next_hop[6];
-  if (!env_.remote->lookup(e.neighbor, next_hop)) {
+  if (!remote_->lookup(e.neighbor, next_hop)) {
     sc.dropped[idx(DropReason::kNoNeighbor)].add();
     return;
   }
@@ -87,7 +67,7 @@ void Worker::mirror_remote(const MirrorTarget& t, rte_mbuf* m, bool must_copy) n
   const PortCaps& caps = (*env_.caps)[t.port];
   const bool chained = m->nb_segs > 1;
   const bool linear = must_copy || truncated || !caps.multi_seg_tx ||
-                      rte_pktmbuf_pkt_len(m) < snap_.params.copy_below_bytes ||
+                      rte_pktmbuf_pkt_len(m) < snap_->params.copy_below_bytes ||
                       (chained && tmpl.ipv6 && tmpl.encap == Encap::kVxlan);
 
   rte_mbuf* c = nullptr;
@@ -122,7 +102,7 @@ void Worker::mirror_remote(const MirrorTarget& t, rte_mbuf* m, bool must_copy) n
     inner_avail = rte_pktmbuf_data_len(m);
   }
 
-  const std::uint32_t seq = e.sequence != kNone ? env_.remote->next_sequence(e.sequence) : 0;
+  const std::uint32_t seq = e.sequence != kNone ? remote_->next_sequence(e.sequence) : 0;
   const std::uint64_t ts = tmpl.encap == Encap::kErspan3 ? timestamp(e.gra_100ns) : 0;
   if (encap_write(tmpl, hdr, inner_len, seq, ts, inner, inner_avail, truncated, e.direction_in ? 1 : 0) == 0) {
     rte_pktmbuf_free(c);
@@ -135,7 +115,7 @@ void Worker::mirror_remote(const MirrorTarget& t, rte_mbuf* m, bool must_copy) n
 }
 
 bool Worker::is_local(std::uint16_t port, std::uint16_t vlan, bool ipv6, const IpAddr& ip) const noexcept {
-  for (const LocalAddress& a : snap_.local_addresses)
+  for (const LocalAddress& a : snap_->local_addresses)
     if (a.port == port && a.vlan == vlan && a.ipv6 == ipv6 && a.ip == ip) return true;
   return false;
 }
@@ -144,10 +124,10 @@ bool Worker::learn_neighbor(std::uint16_t port, std::uint16_t vlan, bool ipv6, c
                             std::uint64_t now) noexcept {
   if ((mac[0] & 1) != 0) return false;  // a multicast "address" resolves nothing
   bool known = false;
-  for (const std::uint16_t n : owned_neighbors_) {
-    const NeighborEntry& e = snap_.neighbors[n];
+  for (const std::uint16_t n : view_->owned_neighbors) {
+    const NeighborEntry& e = snap_->neighbors[n];
     if (e.port != port || e.vlan != vlan || e.ipv6 != ipv6 || e.ip != ip) continue;
-    NeighborSlot& s = env_.remote->slot(n);
+    NeighborSlot& s = remote_->slot(n);
     s.confirmed.store(now, std::memory_order_relaxed);
     s.mac.store(NeighborSlot::kValid | pack_mac(mac.data()), std::memory_order_release);
     s.requests = 0;
@@ -172,7 +152,7 @@ bool Worker::neighbor_rx(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexc
     vid = load_be16(p + 14) & 0x0fff;
     type = load_be16(p + 16);
   }
-  if (vid != neighbor_vlan_[in] || (type != 0x0806 && type != 0x86dd)) return false;
+  if (vid != view_->neighbor_vlan[in] || (type != 0x0806 && type != 0x86dd)) return false;
   const NeighborMsg msg = parse_neighbor_msg(p, len);
   if (msg.kind == NeighborMsg::Kind::kNone) return false;
 
@@ -220,9 +200,9 @@ bool Worker::neighbor_rx(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexc
 // refresh time (unicast, as Linux probes), and forget it at twice that age.
 void Worker::neighbor_tick(std::uint64_t now) noexcept {
   next_tick_ = now + tick_tsc_;
-  for (const std::uint16_t n : owned_neighbors_) {
-    const NeighborEntry& e = snap_.neighbors[n];
-    NeighborSlot& s = env_.remote->slot(n);
+  for (const std::uint16_t n : view_->owned_neighbors) {
+    const NeighborEntry& e = snap_->neighbors[n];
+    NeighborSlot& s = remote_->slot(n);
     std::uint64_t word = s.mac.load(std::memory_order_relaxed);
     bool valid = (word & NeighborSlot::kValid) != 0;
     const std::uint64_t age = now - s.confirmed.load(std::memory_order_relaxed);
@@ -249,7 +229,7 @@ void Worker::neighbor_tick(std::uint64_t now) noexcept {
 void Worker::send_control(std::uint16_t port, const std::uint8_t* frame, std::uint16_t len) noexcept {
   rte_mbuf* c = rte_pktmbuf_alloc(env_.pools.mirror);
   if (c == nullptr) {
-    counters_.port[port].tx_nombuf.add();
+    counters_->port[port].tx_nombuf.add();
     return;
   }
   auto* p = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(c, len));

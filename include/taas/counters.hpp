@@ -59,7 +59,9 @@ struct alignas(64) ServiceCounters {
   std::array<Counter, static_cast<std::size_t>(DropReason::kCount)> dropped;
 };
 
-struct alignas(64) FlowCounters {
+/// Not cache-line aligned: a generation holds one per flow per worker (up
+/// to 100,000s), and each worker's block is its own allocation.
+struct FlowCounters {
   Counter packets, bytes;
 };
 

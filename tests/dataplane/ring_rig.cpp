@@ -101,19 +101,25 @@ void RingRig::setup(const std::string& intent_yaml, const RigOptions& options) {
   for (std::size_t i = 0; i < caps_.size(); ++i)
     if (caps_[i].mac == MacAddr{}) caps_[i].mac = MacAddr{0x02, 0x0a, 0, 0, 0, static_cast<std::uint8_t>(i + 1)};
 
-  const auto wall = std::chrono::system_clock::now().time_since_epoch();
-  remote_ = std::make_unique<dp::RemoteState>(
-      snap_, rte_get_tsc_hz(), rte_rdtsc(),
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()));
-
+  std::vector<std::vector<std::uint16_t>> polled(nworkers);
   for (unsigned w = 0; w < nworkers; ++w) {
-    dp::WorkerEnv env{&snap_, &ids_, &caps_, pools_, static_cast<std::uint16_t>(w), {}, remote_.get()};
     if (w < options.rx_ports.size()) {
-      for (const std::string& name : options.rx_ports[w]) env.rx.push_back(dp::RxQueue{port(name), 0});
+      for (const std::string& name : options.rx_ports[w]) polled[w].push_back(port(name));
     } else if (options.rx_ports.empty()) {
       for (std::size_t i = 0; i < ids_.size(); ++i)
-        if (i % nworkers == w) env.rx.push_back(dp::RxQueue{static_cast<std::uint16_t>(i), 0});
+        if (i % nworkers == w) polled[w].push_back(static_cast<std::uint16_t>(i));
     }
+  }
+  const auto wall = std::chrono::system_clock::now().time_since_epoch();
+  publisher_ = std::make_unique<dp::Publisher>(
+      polled, dp::SlotRegistry(rte_get_tsc_hz(), rte_rdtsc(),
+                               static_cast<std::uint64_t>(
+                                   std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count())));
+  publisher_->publish(snap_);
+
+  for (unsigned w = 0; w < nworkers; ++w) {
+    dp::WorkerEnv env{publisher_->cell(), publisher_->rcu(), &ids_, &caps_, pools_, static_cast<std::uint16_t>(w), {}};
+    for (const std::uint16_t p : polled[w]) env.rx.push_back(dp::RxQueue{p, 0});
     workers_.push_back(std::make_unique<dp::Worker>(std::move(env)));
   }
 }
@@ -210,7 +216,7 @@ bool RingRig::shutdown() {
   for (const auto& rings : tx_rings_)
     for (rte_ring* r : rings) drain(r);
   workers_.clear();  // gives the stashed clones back
-  remote_.reset();
+  publisher_.reset();
   const bool returned = pools_.all_returned();
   for (rte_ring* r : rx_rings_) rte_ring_free(r);
   for (const auto& rings : tx_rings_)

@@ -15,7 +15,7 @@
 
 #include "dataplane/pools.hpp"
 #include "dataplane/ports.hpp"
-#include "dataplane/remote_state.hpp"
+#include "dataplane/generation.hpp"
 #include "dataplane/worker.hpp"
 #include "taas/snapshot.hpp"
 
@@ -115,8 +115,11 @@ class RingRig {
   const std::vector<dp::PortCaps>& caps() const { return caps_; }
   /// The MAC of the port called `name` (its PortCaps::mac).
   MacAddr mac(const std::string& name) const { return caps_[port(name)].mac; }
-  /// The next-hop / sequence / clock state the workers share.
-  dp::RemoteState& remote() { return *remote_; }
+  /// The next-hop / sequence / clock state of the published generation.
+  const dp::RemoteState& remote() const { return publisher_->current().remote; }
+  /// Snapshot swaps: publish a new generation (same ports), free the
+  /// retired ones the workers have moved past (poll first).
+  dp::Publisher& publisher() { return *publisher_; }
 
  private:
   void setup(const std::string& intent_yaml, const RigOptions& options);
@@ -127,7 +130,7 @@ class RingRig {
   std::vector<std::vector<rte_ring*>> tx_rings_;  // per port, per queue
   std::vector<std::uint16_t> ids_;
   std::vector<dp::PortCaps> caps_;
-  std::unique_ptr<dp::RemoteState> remote_;  // outlives the workers
+  std::unique_ptr<dp::Publisher> publisher_;  // outlives the workers
   std::vector<std::unique_ptr<dp::Worker>> workers_;
   bool down_ = false;
 };

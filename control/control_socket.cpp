@@ -1,1 +1,242 @@
-// placeholder
+#include "control/control_socket.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "control/protocol.hpp"
+
+namespace taas::ctl {
+namespace {
+
+Error sock_error(const std::string& path, const std::string& what) {
+  return Error{path, 0, 0, "", what + ": " + std::strerror(errno)};
+}
+
+bool fill_addr(const std::string& path, sockaddr_un& addr) {
+  addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return false;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  return true;
+}
+
+/// A socket file nobody listens on (a taasd that died) may be replaced.
+bool stale(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un addr{};
+  fill_addr(path, addr);
+  const bool refused = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno == ECONNREFUSED;
+  ::close(fd);
+  return refused;
+}
+
+Result<gid_t> resolve_group(const std::string& path, const std::string& group) {
+  if (group.empty()) return getegid();
+  if (group.find_first_not_of("0123456789") == std::string::npos && group.size() < 10)
+    return static_cast<gid_t>(std::stoul(group));
+  const ::group* g = ::getgrnam(group.c_str());
+  if (g == nullptr) return Error{path, 0, 0, "--socket-group", "no group named '" + group + "'"};
+  return g->gr_gid;
+}
+
+/// The supplementary groups of process `pid` (from /proc; empty if gone).
+std::vector<gid_t> groups_of(pid_t pid) {
+  std::vector<gid_t> out;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("Groups:", 0) != 0) continue;
+    std::istringstream in(line.substr(7));
+    unsigned long g = 0;
+    while (in >> g) out.push_back(static_cast<gid_t>(g));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ControlSocket>> ControlSocket::open(const std::string& path, const std::string& group) {
+  sockaddr_un addr{};
+  if (path.empty() || !fill_addr(path, addr))
+    return Error{path, 0, 0, "--socket", "a socket path must be 1 to 107 bytes long"};
+  auto gid = resolve_group(path, group);
+  if (!gid) return gid.error();
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Error{path, 0, 0, "--socket", "cannot create the directory " + dir.string() + ": " + ec.message()};
+    ::chmod(dir.c_str(), 0755);
+  }
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) return Error{path, 0, 0, "--socket", "exists and is not a socket; not replacing it"};
+    if (!stale(path)) return Error{path, 0, 0, "--socket", "another process (a running taasd?) listens on it"};
+    ::unlink(path.c_str());
+  }
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return sock_error(path, "cannot create the control socket");
+  // Bound with no permissions for anyone, then opened up: no window in
+  // which another user could connect.
+  const mode_t old = ::umask(0777);
+  const int bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::umask(old);
+  if (bound != 0) {
+    Error e = sock_error(path, "cannot bind the control socket");
+    ::close(fd);
+    return e;
+  }
+  if ((gid.value() != getegid() && ::chown(path.c_str(), static_cast<uid_t>(-1), gid.value()) != 0) ||
+      ::chmod(path.c_str(), 0660) != 0 || ::listen(fd, 64) != 0) {
+    Error e = sock_error(path, "cannot set up the control socket");
+    ::close(fd);
+    ::unlink(path.c_str());
+    return e;
+  }
+  return std::unique_ptr<ControlSocket>(new ControlSocket(fd, path, gid.value()));
+}
+
+ControlSocket::~ControlSocket() {
+  for (const auto& c : clients_) ::close(c->fd);
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+}
+
+bool ControlSocket::peer_allowed(int fd) const {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return false;
+  if (cred.uid == 0 || cred.uid == ::geteuid() || cred.gid == group_) return true;
+  for (const gid_t g : groups_of(cred.pid))
+    if (g == group_) return true;
+  return false;
+}
+
+void ControlSocket::accept_all() {
+  for (;;) {
+    const int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) return;  // EAGAIN, or an error the next poll reports again
+    auto c = std::make_unique<Client>();
+    c->fd = fd;
+    if (!peer_allowed(fd)) {
+      c->out = encode_error(std::monostate{}, 403, "",
+                            "permission denied: only root and members of the control socket's group may use it") +
+               "\n";
+      c->closing = true;
+    } else if (clients_.size() >= kMaxClients) {
+      c->out = encode_error(std::monostate{}, 503, "",
+                            "too many control connections (" + std::to_string(kMaxClients) + "); try again") +
+               "\n";
+      c->closing = true;
+    }
+    clients_.push_back(std::move(c));
+  }
+}
+
+void ControlSocket::read_client(Client& c, const Handler& handler) {
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(c.fd, buf, sizeof buf);
+    if (n == 0) {  // end of the peer's requests: write the replies, then close
+      c.in.clear();
+      c.closing = true;
+      return;
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        c.closing = true;
+        c.out.clear();
+      }
+      break;
+    }
+    c.in.append(buf, static_cast<std::size_t>(n));
+    // Answer each complete line; keep the partial one.
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = c.in.find('\n', start)) != std::string::npos; start = nl + 1) {
+      std::string_view line(c.in.data() + start, nl - start);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty()) continue;
+      c.out += handler(line);
+      c.out += '\n';
+    }
+    c.in.erase(0, start);
+    if (request_too_long(c.in.size())) {
+      c.out += encode_error(std::monostate{}, kInvalid, "",
+                            "request line longer than " + std::to_string(kMaxRequestBytes) +
+                                " bytes; closing the connection") +
+               "\n";
+      c.in.clear();
+      c.closing = true;
+      return;
+    }
+    if (c.out.size() > kMaxPendingReply) {  // it does not read what it asked for
+      c.out.clear();
+      c.closing = true;
+      return;
+    }
+  }
+}
+
+void ControlSocket::write_client(Client& c) {
+  while (!c.out.empty()) {
+    const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        c.out.clear();
+        c.closing = true;
+      }
+      return;
+    }
+    c.out.erase(0, static_cast<std::size_t>(n));
+  }
+}
+
+void ControlSocket::poll_once(int timeout_ms, const Handler& handler) {
+  std::vector<pollfd> fds;
+  fds.push_back({fd_, POLLIN, 0});
+  for (const auto& c : clients_) {
+    short events = c->closing ? 0 : POLLIN;
+    if (!c->out.empty()) events |= POLLOUT;
+    fds.push_back({c->fd, events, 0});
+  }
+  if (::poll(fds.data(), fds.size(), timeout_ms) <= 0) return;
+  for (std::size_t i = 1; i < fds.size(); ++i) {
+    Client& c = *clients_[i - 1];
+    if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && !c.closing) read_client(c, handler);
+    if ((fds[i].revents & (POLLERR | POLLHUP)) != 0 && (fds[i].revents & POLLIN) == 0) {
+      c.out.clear();
+      c.closing = true;
+    }
+    write_client(c);
+  }
+  // Newly accepted peers get their refusal written at once.
+  const std::size_t before = clients_.size();
+  if ((fds[0].revents & POLLIN) != 0) accept_all();
+  for (std::size_t i = before; i < clients_.size(); ++i) write_client(*clients_[i]);
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    if ((*it)->closing && (*it)->out.empty()) {
+      ::close((*it)->fd);
+      it = clients_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace taas::ctl

@@ -179,6 +179,12 @@ JsonWriter& JsonWriter::raw_number(std::string_view text) {
   return *this;
 }
 
+JsonWriter& JsonWriter::raw_value(std::string_view json) {
+  before_value();
+  out_.append(json);
+  return *this;
+}
+
 std::string JsonWriter::take() {
   std::string out = std::move(out_);
   out_.clear();

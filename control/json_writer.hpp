@@ -44,6 +44,9 @@ class JsonWriter {
   /// A number copied verbatim; `text` must be a JSON number (e.g. from a
   /// parsed document, see write_json_node in json_read.hpp).
   JsonWriter& raw_number(std::string_view text);
+  /// One complete JSON value copied verbatim (e.g. the stats document,
+  /// which has its own writer); `json` must be valid JSON.
+  JsonWriter& raw_value(std::string_view json);
 
   /// Shorthands for key(name) followed by the value.
   JsonWriter& field(std::string_view name, std::string_view text) { return key(name).string(text); }

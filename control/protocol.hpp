@@ -133,9 +133,11 @@ struct UpdateArgs {
   bool operator==(const UpdateArgs&) const = default;
 };
 
-/// apply: a whole intent file's text (YAML), applied transactionally.
+/// apply: a whole intent file's text (YAML), applied transactionally;
+/// `file` (optional) names it in error messages.
 struct ApplyArgs {
   std::string intent;
+  std::string file;
   bool operator==(const ApplyArgs&) const = default;
 };
 

@@ -135,10 +135,13 @@ bool read_update(JsonReader& r, const YAML::Node& node, UpdateArgs& a) {
 }
 
 bool read_apply(JsonReader& r, const YAML::Node& node, ApplyArgs& a) {
-  const auto o = r.object(node, "args", {"intent"});
+  const auto o = r.object(node, "args", {"intent", "file"});
   std::optional<std::string> intent;
-  if (!(o && r.string(*o, "intent", Need::kRequired, intent))) return false;
+  std::optional<std::string> file;
+  if (!(o && r.string(*o, "intent", Need::kRequired, intent) && r.string(*o, "file", Need::kOptional, file)))
+    return false;
   a.intent = std::move(*intent);
+  if (file) a.file = std::move(*file);
   return true;
 }
 
@@ -251,7 +254,9 @@ bool encode_args(JsonWriter& w, const Args& args) {
     put(w, "description", u->description);
     w.end_object();
   } else if (const auto* a = std::get_if<ApplyArgs>(&args)) {
-    w.begin_object().field("intent", a->intent).end_object();
+    w.begin_object().field("intent", a->intent);
+    if (!a->file.empty()) w.field("file", a->file);
+    w.end_object();
   }
   return true;
 }

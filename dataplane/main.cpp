@@ -15,16 +15,22 @@
 #include <vector>
 
 #include "control/eal_args.hpp"
+#include <fstream>
+#include <sstream>
+
 #include "control/intent.hpp"
 #include "control/log.hpp"
+#include "dataplane/daemon.hpp"
 #include "dataplane/runtime.hpp"
 #include "dataplane/stats_json.hpp"
 
 namespace {
 
 std::atomic<bool> g_signalled{false};
+std::atomic<bool> g_hup{false};
 
 void on_signal(int) { g_signalled.store(true); }
+void on_hup(int) { g_hup.store(true); }
 
 constexpr int kExitUsage = 2;    // bad command line or intent: nothing started
 constexpr int kExitRuntime = 1;  // EAL, ports or pools failed
@@ -58,6 +64,11 @@ int main(int argc, char** argv) {
   std::uint64_t exit_idle_ms = 0;
   std::uint32_t workers = 0;
   std::string log_level = "info";
+  std::string socket_path = "/run/taasd/taasd.sock";
+  std::string socket_group;
+  bool no_socket = false;
+  std::string state_file = "/var/lib/taasd/state.yaml";
+  bool no_state = false;
   app.add_option("--config", config,
                  "intent file (YAML); without it, the built-in demo intent (conf/demo.yaml)");
   app.add_option("--stats-out", stats_out, "write the counters as JSON to this file at exit");
@@ -67,6 +78,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_option("--log-level", log_level, "error, warning, info or debug")
       ->check(CLI::IsMember({"error", "warning", "info", "debug"}));
+  app.add_option("--socket", socket_path, "control socket path (Unix stream, mode 0660)")->capture_default_str();
+  app.add_option("--socket-group", socket_group, "group (name or id) that may use the control socket");
+  app.add_flag("--no-socket", no_socket, "run without a control socket");
+  app.add_option("--state-file", state_file,
+                 "where changes made through the socket are kept across restarts")
+      ->capture_default_str();
+  app.add_flag("--no-state", no_state, "do not read or write a state file");
   try {
     app.parse(own_argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -74,14 +92,35 @@ int main(int argc, char** argv) {
   }
   taas::ctl::parse_log_level(log_level, taas::ctl::log_threshold());
 
-  auto loaded = config.empty()
-                    ? taas::ctl::compile_intent(taas::kEmbeddedDemoIntent, "<built-in conf/demo.yaml>")
-                    : taas::ctl::load_intent_file(config);
+  taas::dp::DaemonOptions options;
+  options.intent_file = config;
+  if (config.empty()) {
+    options.intent_text = taas::kEmbeddedDemoIntent;
+  } else {
+    std::ifstream in(config, std::ios::binary);
+    std::error_code ec;
+    if (!in || std::filesystem::is_directory(config, ec)) {
+      log(LogLevel::kError, config + ": cannot read the intent file: " +
+                                (in ? std::string("it is a directory") : std::strerror(errno)));
+      return kExitUsage;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    options.intent_text = text.str();
+  }
+  options.socket_path = no_socket ? "" : socket_path;
+  options.socket_group = socket_group;
+  options.state_file = no_state ? "" : state_file;
+  options.exit_idle_ms = exit_idle_ms;
+  bool used_state = false;
+  auto loaded = taas::dp::initial_state(options, used_state);
   if (!loaded) {
     log(LogLevel::kError, loaded.error().to_string());
     return kExitUsage;
   }
-  taas::Snapshot snap = std::move(loaded).value();
+  taas::ctl::DesiredState state = std::move(loaded).value();
+  if (used_state) log(LogLevel::kInfo, "state restored from " + options.state_file);
+  taas::Snapshot snap = state.snapshot();
   if (workers != 0) snap.params.workers = workers;
 
   const std::vector<std::string> eal =
@@ -111,6 +150,10 @@ int main(int argc, char** argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  struct sigaction hup{};
+  hup.sa_handler = on_hup;
+  sigemptyset(&hup.sa_mask);
+  sigaction(SIGHUP, &hup, nullptr);
 
   int rc = 0;
   {
@@ -127,13 +170,11 @@ int main(int argc, char** argv) {
                              std::to_string(s.flows.size()) + " tap flows, " +
                              std::to_string(s.params.workers) + " worker(s), generation " +
                              std::to_string(s.generation));
-    while (!g_signalled.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      if (exit_idle_ms != 0 && rt.idle_ms() >= exit_idle_ms) {
-        log(LogLevel::kInfo, "every port idle for " + std::to_string(exit_idle_ms) + " ms: exiting");
-        break;
-      }
+    if (!used_state) {
+      const std::string err = taas::dp::save_state(options, state);
+      if (!err.empty()) log(LogLevel::kWarning, "state file: " + err);
     }
+    if (!taas::dp::run_control(rt, state, options, g_signalled, g_hup)) rc = kExitRuntime;
     if (g_signalled.load()) log(LogLevel::kInfo, "signal received: exiting");
     if (!rt.stop()) rc = kExitRuntime;
     if (!stats_out.empty()) {

@@ -292,7 +292,9 @@ class Taasd:
         with open(self.intent, 'w') as f:
             f.write(intent_text)
         self.logf = open(os.path.join(tmp, 'taasd.log'), 'w+')
-        self.proc = subprocess.Popen([binary, '--config', self.intent, '--stats-out', self.stats],
+        self.proc = subprocess.Popen([binary, '--config', self.intent, '--stats-out', self.stats,
+                                      '--socket', os.path.join(tmp, 'taasd.sock'),
+                                      '--state-file', os.path.join(tmp, 'state.yaml')],
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         rig.procs.append(('taasd', self.proc))
 

@@ -146,7 +146,10 @@ TEST(ProtocolArgs, ApplyCarriesTheIntentText) {
   EXPECT_EQ(std::get<ApplyArgs>(r.args).intent, "version: 1\nports: []\n");
   expect_field(line("apply"), "args");
   expect_field(line("apply", R"({"intent":{"version":1}})"), "args.intent", "expected a string");
-  expect_field(line("apply", R"({"file":"x.yaml"})"), "args.file", "unknown field");
+  expect_field(line("apply", R"({"file":"x.yaml"})"), "args.intent", "missing required field");
+  expect_field(line("apply", R"({"intent":"version: 1\n","file":7})"), "args.file", "expected a string");
+  expect_field(line("apply", R"({"intent":"version: 1\n","path":"x.yaml"})"), "args.path", "unknown field");
+  EXPECT_EQ(std::get<ApplyArgs>(accept(line("apply", R"({"intent":"v","file":"x.yaml"})")).args).file, "x.yaml");
 }
 
 TEST(ProtocolArgs, OperationsWithoutArgs) {
@@ -359,7 +362,7 @@ TEST(ProtocolClient, EveryRequestRoundTrips) {
       {Op::kPortShow, RefArgs{"vm1"}},
       {Op::kServiceUpdate, UpdateArgs{"ts", "ts2", std::nullopt}},
       {Op::kFlowUpdate, UpdateArgs{"tf", std::nullopt, "\t"}},
-      {Op::kApply, ApplyArgs{"version: 1\n"}},
+      {Op::kApply, ApplyArgs{"version: 1\n", "intent.yaml"}},
       {Op::kServiceList, {}},
       {Op::kFlowList, {}},
       {Op::kPortList, {}},

@@ -1,0 +1,76 @@
+#pragma once
+// The control socket (DESIGN.md §6): a Unix stream socket speaking
+// newline-delimited requests and replies (protocol.hpp). This is the I/O
+// only: accepting, checking peers, framing lines, buffering replies. What a
+// line means is the handler's business. Control thread only; nothing here
+// blocks longer than the poll timeout.
+//
+// Peers are checked with SO_PEERCRED when they connect: root, taasd's own
+// user, or a member (primary or supplementary group) of the socket's group.
+// Anyone else gets one error line (code 403) and is disconnected. The socket
+// file is created with mode 0660 (and the group given, if any); a stale
+// socket file left by a dead taasd is replaced, a live one is an error.
+//
+// Limits: a request line longer than kMaxRequestBytes gets a 400 reply and
+// the connection is closed; at most kMaxClients connections at once (the
+// next one gets a 503 line and is closed); a peer that does not read its
+// replies is disconnected once kMaxPendingReply bytes wait for it.
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "control/result.hpp"
+
+namespace taas::ctl {
+
+class ControlSocket {
+ public:
+  static constexpr std::size_t kMaxClients = 64;
+  static constexpr std::size_t kMaxPendingReply = std::size_t{256} << 20;
+
+  /// Creates the directory of `path` if missing (mode 0755), binds and
+  /// listens. `group` empty keeps taasd's group, otherwise the socket file is
+  /// given that group (a name or a numeric id). Errors name the path.
+  static Result<std::unique_ptr<ControlSocket>> open(const std::string& path, const std::string& group);
+
+  /// Closes every connection and removes the socket file.
+  ~ControlSocket();
+  ControlSocket(const ControlSocket&) = delete;
+  ControlSocket& operator=(const ControlSocket&) = delete;
+
+  /// Maps one request line (without '\n') to its reply line (without '\n').
+  using Handler = std::function<std::string(std::string_view line)>;
+
+  /// Waits up to `timeout_ms` for activity, then accepts, reads, answers
+  /// every complete line (in order, per connection) and writes what it can.
+  void poll_once(int timeout_ms, const Handler& handler);
+
+  const std::string& path() const noexcept { return path_; }
+  std::size_t clients() const noexcept { return clients_.size(); }
+
+ private:
+  struct Client {
+    int fd = -1;
+    std::string in;
+    std::string out;
+    bool closing = false;  // close once `out` is written
+  };
+  ControlSocket(int fd, std::string path, gid_t group) : fd_(fd), path_(std::move(path)), group_(group) {}
+  void accept_all();
+  bool peer_allowed(int fd) const;
+  void read_client(Client& c, const Handler& handler);
+  void write_client(Client& c);
+
+  int fd_ = -1;
+  std::string path_;
+  gid_t group_ = 0;
+  std::vector<std::unique_ptr<Client>> clients_;
+};
+
+}  // namespace taas::ctl

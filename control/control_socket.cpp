@@ -126,6 +126,12 @@ bool ControlSocket::peer_allowed(int fd) const {
   return false;
 }
 
+std::size_t ControlSocket::open_clients() const {
+  std::size_t n = 0;
+  for (const auto& c : clients_) n += c->closing ? 0 : 1;
+  return n;
+}
+
 void ControlSocket::accept_all() {
   for (;;) {
     const int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -137,7 +143,7 @@ void ControlSocket::accept_all() {
                             "permission denied: only root and members of the control socket's group may use it") +
                "\n";
       c->closing = true;
-    } else if (clients_.size() >= kMaxClients) {
+    } else if (open_clients() >= kMaxClients) {
       c->out = encode_error(std::monostate{}, 503, "",
                             "too many control connections (" + std::to_string(kMaxClients) + "); try again") +
                "\n";
@@ -225,18 +231,23 @@ void ControlSocket::poll_once(int timeout_ms, const Handler& handler) {
     }
     write_client(c);
   }
+  // Connections that are done go before new ones are counted.
+  auto reap = [this] {
+    for (auto it = clients_.begin(); it != clients_.end();) {
+      if ((*it)->closing && (*it)->out.empty()) {
+        ::close((*it)->fd);
+        it = clients_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  };
+  reap();
   // Newly accepted peers get their refusal written at once.
   const std::size_t before = clients_.size();
   if ((fds[0].revents & POLLIN) != 0) accept_all();
   for (std::size_t i = before; i < clients_.size(); ++i) write_client(*clients_[i]);
-  for (auto it = clients_.begin(); it != clients_.end();) {
-    if ((*it)->closing && (*it)->out.empty()) {
-      ::close((*it)->fd);
-      it = clients_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  reap();
 }
 
 }  // namespace taas::ctl

@@ -63,6 +63,7 @@ class ControlSocket {
   };
   ControlSocket(int fd, std::string path, gid_t group) : fd_(fd), path_(std::move(path)), group_(group) {}
   void accept_all();
+  std::size_t open_clients() const;
   bool peer_allowed(int fd) const;
   void read_client(Client& c, const Handler& handler);
   void write_client(Client& c);

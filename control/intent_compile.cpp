@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 
 #include "control/intent_model.hpp"
 #include "control/uuid.hpp"
@@ -44,15 +45,20 @@ void compile_ports(const Intent& intent, const Resolution& r, Snapshot& snap) {
 void compile_mirrors(const Intent& intent, const Resolution& r, Snapshot& snap) {
   snap.mirror_out.assign(snap.ports.size(), {});
   snap.mirror_in.assign(snap.ports.size(), {});
+  std::unordered_map<VlanBits, std::uint16_t> filters;
   for (std::size_t i = 0; i < intent.flows.size(); ++i) {
     const FlowIntent& f = intent.flows[i];
     const std::uint16_t source = r.flow_source[i];
-    // Every frame of a VM (access) port belongs to its network's VLAN, so
-    // the vlan_filter either keeps all of the port's frames or none.
-    const std::uint16_t network = snap.ports[source].network;
-    if (network != kNone && !f.vlans.test(snap.networks[network].vlan)) continue;
     const std::uint16_t service = r.flow_service[i];
-    const MirrorTarget target{service, static_cast<std::uint16_t>(i), snap.services[service].port};
+    MirrorTarget target{service, snap.services[service].port, static_cast<std::uint32_t>(i)};
+    // A vlan_filter is checked per frame: a VM may send tagged frames, and
+    // every other frame of an access port is on its network's VLAN. Equal
+    // filters share one set.
+    if (!f.vlans.all()) {
+      const auto [it, added] = filters.try_emplace(f.vlans, snap.vlan_filters.size());
+      if (added) snap.vlan_filters.push_back(f.vlans);
+      target.filter = it->second;
+    }
     if (has(f.direction.value, Direction::kOut)) snap.mirror_out[source].push_back(target);
     if (has(f.direction.value, Direction::kIn)) snap.mirror_in[source].push_back(target);
   }

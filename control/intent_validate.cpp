@@ -17,32 +17,35 @@ namespace taas::ctl {
 namespace {
 
 /// Every index must fit below kNone.
-constexpr std::size_t kMaxEntries = kNone - 1;
+constexpr std::size_t kMaxEntries = kNone - 1;  // ports and services: 16-bit indexes
+constexpr std::size_t kMaxFlows = std::size_t{1} << 20;  // flows: 32-bit indexes
 
 /// Looks entities up by name, or by UUID for the ones whose id was given.
 class Directory {
  public:
   /// Adds entity `index`; returns the index already holding that name or
-  /// UUID, or kNone.
-  std::uint16_t add_name(const std::string& name, std::uint16_t index) {
+  /// UUID (`index` itself when none did).
+  std::uint32_t add_name(const std::string& name, std::uint32_t index) {
     return names_.try_emplace(name, index).first->second;
   }
-  std::uint16_t add_uuid(const std::string& uuid, std::uint16_t index) {
+  std::uint32_t add_uuid(const std::string& uuid, std::uint32_t index) {
     return uuids_.try_emplace(uuid, index).first->second;
   }
 
-  /// Index named `ref` (a name, else a UUID in any case), or kNone.
+  /// Index named `ref` (a name, else a UUID in any case), or kNone for the
+  /// 16-bit tables (ports, services, networks: never that many).
   std::uint16_t find(const std::string& ref) const {
-    if (auto it = names_.find(ref); it != names_.end()) return it->second;
+    if (auto it = names_.find(ref); it != names_.end()) return static_cast<std::uint16_t>(it->second);
     if (is_uuid(ref)) {
-      if (auto it = uuids_.find(normalize_uuid(ref)); it != uuids_.end()) return it->second;
+      if (auto it = uuids_.find(normalize_uuid(ref)); it != uuids_.end())
+        return static_cast<std::uint16_t>(it->second);
     }
     return kNone;
   }
 
  private:
-  std::unordered_map<std::string, std::uint16_t> names_;
-  std::unordered_map<std::string, std::uint16_t> uuids_;
+  std::unordered_map<std::string, std::uint32_t> names_;
+  std::unordered_map<std::string, std::uint32_t> uuids_;
 };
 
 std::string list_names(const std::vector<std::string>& names) {
@@ -67,16 +70,17 @@ class Validator {
 
  private:
   bool limits() {
-    struct Count {
+    struct Limit {
       const char* key;
       std::size_t size;
+      std::size_t max;
     };
-    for (const Count& c : {Count{"ports", intent_.ports.size()}, Count{"tap_services", intent_.services.size()},
-                           Count{"tap_flows", intent_.flows.size()}}) {
-      if (c.size > kMaxEntries) {
+    for (const Limit& c : {Limit{"ports", intent_.ports.size(), kMaxEntries},
+                           Limit{"tap_services", intent_.services.size(), kMaxEntries},
+                           Limit{"tap_flows", intent_.flows.size(), kMaxFlows}}) {
+      if (c.size > c.max) {
         return reader_.fail({}, c.key,
-                            "too many entries: " + std::to_string(c.size) + ", at most " +
-                                std::to_string(kMaxEntries));
+                            "too many entries: " + std::to_string(c.size) + ", at most " + std::to_string(c.max));
       }
     }
     return true;
@@ -84,7 +88,7 @@ class Validator {
 
   /// An error for a second use of a name or UUID held by `kind[first]`.
   bool duplicate(const Field<std::string>& field, const std::string& path, const char* what,
-                 const char* kind, std::uint16_t first) {
+                 const char* kind, std::uint32_t first) {
     return reader_.fail(field.mark, path,
                         std::string(what) + " " + quote(field.value) + " is already used by " + kind + "[" +
                             std::to_string(first) + "]; " + what + "s must be unique");
@@ -93,7 +97,7 @@ class Validator {
   /// Registers entity `index` of `kind` under its name and, when given, its
   /// UUID; false (with the error set) when either is already taken.
   bool register_entity(Directory& dir, const Field<std::string>& name, const Field<std::string>& id,
-                       const std::string& path, const char* kind, std::uint16_t index) {
+                       const std::string& path, const char* kind, std::uint32_t index) {
     if (auto first = dir.add_name(name.value, index); first != index) {
       return duplicate(name, path + ".name", "name", kind, first);
     }
@@ -245,7 +249,7 @@ class Validator {
     for (std::size_t i = 0; i < count; ++i) {
       const FlowIntent& f = intent_.flows[i];
       const std::string path = index_path("tap_flows", i);
-      const auto index = static_cast<std::uint16_t>(i);
+      const auto index = static_cast<std::uint32_t>(i);
       if (!register_entity(flow_dir_, f.name, f.id, path, "tap_flows", index)) return false;
       if (!flow_source(f, path, out_.flow_source[i])) return false;
       std::uint16_t& service = out_.flow_service[i];
@@ -265,12 +269,15 @@ class Validator {
     const std::string field = path + ".source_port";
     if (!port_ref(f.source_port, field, port)) return false;
     const PortIntent& source = intent_.ports[port];
-    for (std::size_t s = 0; s < out_.service_port.size(); ++s) {
-      if (out_.service_port[s] == port) {
-        return reader_.fail(f.source_port.mark, field,
-                            "port " + quote(source.name.value) + " is the destination of tap service " +
-                                quote(intent_.services[s].name.value) + " and cannot be a flow source");
-      }
+    if (port_service_.empty()) {  // once: port -> first service sending to it
+      port_service_.assign(intent_.ports.size(), kNone);
+      for (std::size_t s = out_.service_port.size(); s-- > 0;)
+        if (out_.service_port[s] != kNone) port_service_[out_.service_port[s]] = static_cast<std::uint16_t>(s);
+    }
+    if (const std::uint16_t s = port_service_[port]; s != kNone) {
+      return reader_.fail(f.source_port.mark, field,
+                          "port " + quote(source.name.value) + " is the destination of tap service " +
+                              quote(intent_.services[s].name.value) + " and cannot be a flow source");
     }
     if (source.role.value != PortRole::kVm) {
       return reader_.fail(f.source_port.mark, field,
@@ -281,14 +288,14 @@ class Validator {
   }
 
   /// Same source, same service and an overlapping direction as an earlier flow.
+  /// Linear in the flows: earlier flows are indexed by (source, service).
   bool flow_conflict(std::size_t i, const std::string& path) {
     const FlowIntent& f = intent_.flows[i];
-    for (std::size_t j = 0; j < i; ++j) {
+    const std::uint32_t key = (std::uint32_t{out_.flow_source[i]} << 16) | out_.flow_service[i];
+    std::vector<std::uint32_t>& same = pair_flows_[key];
+    for (const std::uint32_t j : same) {
       const FlowIntent& earlier = intent_.flows[j];
-      if (out_.flow_source[j] != out_.flow_source[i] || out_.flow_service[j] != out_.flow_service[i] ||
-          !overlaps(earlier.direction.value, f.direction.value)) {
-        continue;
-      }
+      if (!overlaps(earlier.direction.value, f.direction.value)) continue;
       return reader_.fail(f.mark, path,
                           "conflicts with tap flow " + quote(earlier.name.value) + " (tap_flows[" +
                               std::to_string(j) + "]): both mirror port " +
@@ -298,6 +305,7 @@ class Validator {
                               std::string(direction_name(earlier.direction.value)) + " and " +
                               std::string(direction_name(f.direction.value)));
     }
+    same.push_back(static_cast<std::uint32_t>(i));
     return true;
   }
 
@@ -308,6 +316,8 @@ class Validator {
   Directory port_dir_;
   Directory service_dir_;
   Directory flow_dir_;
+  std::vector<std::uint16_t> port_service_;  // per port: a service sending there, or kNone
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> pair_flows_;  // (source, service) -> flows
   std::vector<std::string> network_names_;
 };
 

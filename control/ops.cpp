@@ -20,7 +20,7 @@ std::vector<std::uint16_t> service_neighbors(const Snapshot& snap) {
   for (const auto* table : {&snap.mirror_out, &snap.mirror_in})
     for (const auto& targets : *table)
       for (const MirrorTarget& t : targets)
-        if (t.encap != kNone && t.service < out.size()) out[t.service] = snap.encaps[t.encap].neighbor;
+        if (t.encap != kNoIndex && t.service < out.size()) out[t.service] = snap.encaps[t.encap].neighbor;
   return out;
 }
 

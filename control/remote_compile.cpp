@@ -163,7 +163,7 @@ class RemoteCompiler {
     e.direction_in = direction_in;
     e.gra_100ns = p.gra_100ns;
     snap_.encaps.push_back(e);
-    t.encap = static_cast<std::uint16_t>(snap_.encaps.size() - 1);
+    t.encap = static_cast<std::uint32_t>(snap_.encaps.size() - 1);
     t.port = service_port != kNone ? service_port : snap_.underlay.port;
   }
 

@@ -134,23 +134,25 @@ void inherit_ids(const std::vector<Entity>& running, std::vector<Entity>& applie
 }
 
 /// Index of the entry named `ref`, else of the one whose UUID is `ref` in
-/// any case; kNone when neither.
+/// any case; kAbsent when neither.
+constexpr std::uint32_t kAbsent = 0xffffffffu;
+
 template <class Entry>
-std::uint16_t lookup(const std::vector<Entry>& entries, std::string_view ref) {
+std::uint32_t lookup(const std::vector<Entry>& entries, std::string_view ref) {
   for (std::size_t i = 0; i < entries.size(); ++i)
-    if (entries[i].name == ref) return static_cast<std::uint16_t>(i);
-  if (!is_uuid(ref)) return kNone;
+    if (entries[i].name == ref) return static_cast<std::uint32_t>(i);
+  if (!is_uuid(ref)) return kAbsent;
   const std::string uuid = normalize_uuid(ref);
   for (std::size_t i = 0; i < entries.size(); ++i)
-    if (entries[i].uuid == uuid) return static_cast<std::uint16_t>(i);
-  return kNone;
+    if (entries[i].uuid == uuid) return static_cast<std::uint32_t>(i);
+  return kAbsent;
 }
 
 template <class Entry>
-Result<std::uint16_t> find_entry(const std::vector<Entry>& entries, std::string_view ref, std::string_view field,
+Result<std::uint32_t> find_entry(const std::vector<Entry>& entries, std::string_view ref, std::string_view field,
                                  const std::string& what) {
-  const std::uint16_t index = lookup(entries, ref);
-  if (index != kNone) return index;
+  const std::uint32_t index = lookup(entries, ref);
+  if (index != kAbsent) return index;
   return Error{"", 0, 0, std::string(field),
                "unknown " + what + " " + quote(std::string(ref)) + ": no " + what + " has this name or id", kNotFound};
 }
@@ -416,32 +418,32 @@ Result<std::uint64_t> DesiredState::commit(Intent candidate) {
   return snap_.generation;
 }
 
-Result<std::uint16_t> DesiredState::find_service(std::string_view ref, std::string_view field) const {
+Result<std::uint32_t> DesiredState::find_service(std::string_view ref, std::string_view field) const {
   return find_entry(snap_.services, ref, field, "tap service");
 }
 
-Result<std::uint16_t> DesiredState::find_flow(std::string_view ref, std::string_view field) const {
+Result<std::uint32_t> DesiredState::find_flow(std::string_view ref, std::string_view field) const {
   return find_entry(snap_.flows, ref, field, "tap flow");
 }
 
-Result<std::uint16_t> DesiredState::find_port(std::string_view ref, std::string_view field) const {
+Result<std::uint32_t> DesiredState::find_port(std::string_view ref, std::string_view field) const {
   return find_entry(snap_.ports, ref, field, "port");
 }
 
-Result<std::uint16_t> DesiredState::create_service(const ServiceCreateArgs& args) {
+Result<std::uint32_t> DesiredState::create_service(const ServiceCreateArgs& args) {
   if (auto error = id_taken(snap_, args.id)) return *error;
   Intent candidate = intent_;
   candidate.services.push_back(service_intent(args));
   const std::size_t index = candidate.services.size() - 1;
   auto done = commit(std::move(candidate));
   if (!done) return for_request(done.error(), index_path("tap_services", index));
-  return static_cast<std::uint16_t>(index);
+  return static_cast<std::uint32_t>(index);
 }
 
-Result<std::uint16_t> DesiredState::update_service(const UpdateArgs& args) {
+Result<std::uint32_t> DesiredState::update_service(const UpdateArgs& args) {
   auto found = find_service(args.ref);
   if (!found) return found.error();
-  const std::uint16_t index = found.value();
+  const std::uint32_t index = found.value();
   Intent candidate = intent_;
   rename(candidate.services[index], args);
   auto done = commit(std::move(candidate));
@@ -452,7 +454,7 @@ Result<std::uint16_t> DesiredState::update_service(const UpdateArgs& args) {
 Result<std::vector<std::string>> DesiredState::delete_service(const RefArgs& args) {
   auto found = find_service(args.ref);
   if (!found) return found.error();
-  const std::uint16_t index = found.value();
+  const std::uint32_t index = found.value();
   Intent candidate = intent_;
   std::vector<std::string> deleted;
   std::vector<FlowIntent> kept;
@@ -470,7 +472,7 @@ Result<std::vector<std::string>> DesiredState::delete_service(const RefArgs& arg
   return deleted;
 }
 
-Result<std::uint16_t> DesiredState::create_flow(const FlowCreateArgs& args) {
+Result<std::uint32_t> DesiredState::create_flow(const FlowCreateArgs& args) {
   if (auto error = id_taken(snap_, args.id)) return *error;
   FlowIntent f;
   f.id = maybe(args.id);
@@ -491,9 +493,9 @@ Result<std::uint16_t> DesiredState::create_flow(const FlowCreateArgs& args) {
   // of its own; the default is one session per service (DESIGN.md §2), so
   // the flow joins the session of the service's first flow instead.
   if (!args.erspan_session_id) {
-    const std::uint16_t service = lookup(snap_.services, args.tap_service);
+    const std::uint32_t service = lookup(snap_.services, args.tap_service);
     for (const FlowEntry& other : snap_.flows) {
-      if (service == kNone || other.service != service || other.erspan_session_id == kNone) continue;
+      if (service == kAbsent || other.service != service || other.erspan_session_id == kNone) continue;
       f.erspan_session_id = given(std::uint32_t{other.erspan_session_id});
       break;
     }
@@ -503,13 +505,13 @@ Result<std::uint16_t> DesiredState::create_flow(const FlowCreateArgs& args) {
   const std::size_t index = candidate.flows.size() - 1;
   auto done = commit(std::move(candidate));
   if (!done) return for_request(done.error(), index_path("tap_flows", index));
-  return static_cast<std::uint16_t>(index);
+  return static_cast<std::uint32_t>(index);
 }
 
-Result<std::uint16_t> DesiredState::update_flow(const UpdateArgs& args) {
+Result<std::uint32_t> DesiredState::update_flow(const UpdateArgs& args) {
   auto found = find_flow(args.ref);
   if (!found) return found.error();
-  const std::uint16_t index = found.value();
+  const std::uint32_t index = found.value();
   Intent candidate = intent_;
   rename(candidate.flows[index], args);
   auto done = commit(std::move(candidate));
@@ -520,7 +522,7 @@ Result<std::uint16_t> DesiredState::update_flow(const UpdateArgs& args) {
 Result<std::string> DesiredState::delete_flow(const RefArgs& args) {
   auto found = find_flow(args.ref);
   if (!found) return found.error();
-  const std::uint16_t index = found.value();
+  const std::uint32_t index = found.value();
   std::string uuid = snap_.flows[index].uuid;
   Intent candidate = intent_;
   candidate.flows.erase(candidate.flows.begin() + index);

@@ -48,20 +48,20 @@ class DesiredState {
   /// The index in snapshot().services / .flows / .ports of the entity whose
   /// name or UUID (any case) is `ref`; names are matched first. 404 naming
   /// `field` when none.
-  Result<std::uint16_t> find_service(std::string_view ref, std::string_view field = "args.ref") const;
-  Result<std::uint16_t> find_flow(std::string_view ref, std::string_view field = "args.ref") const;
-  Result<std::uint16_t> find_port(std::string_view ref, std::string_view field = "args.ref") const;
+  Result<std::uint32_t> find_service(std::string_view ref, std::string_view field = "args.ref") const;
+  Result<std::uint32_t> find_flow(std::string_view ref, std::string_view field = "args.ref") const;
+  Result<std::uint32_t> find_port(std::string_view ref, std::string_view field = "args.ref") const;
 
   /// Each returns the index of the created or updated entity in the new
   /// snapshot. Created entities are appended (after the existing ones) and
   /// get a new UUID unless the request gives one (409 if it is taken).
-  Result<std::uint16_t> create_service(const ServiceCreateArgs& args);
-  Result<std::uint16_t> update_service(const UpdateArgs& args);
+  Result<std::uint32_t> create_service(const ServiceCreateArgs& args);
+  Result<std::uint32_t> update_service(const UpdateArgs& args);
   /// Deletes the service and every flow that feeds it. Returns the deleted
   /// flows' UUIDs.
   Result<std::vector<std::string>> delete_service(const RefArgs& args);
-  Result<std::uint16_t> create_flow(const FlowCreateArgs& args);
-  Result<std::uint16_t> update_flow(const UpdateArgs& args);
+  Result<std::uint32_t> create_flow(const FlowCreateArgs& args);
+  Result<std::uint32_t> update_flow(const UpdateArgs& args);
   Result<std::string> delete_flow(const RefArgs& args);  // the flow's UUID
 
   /// Replaces the whole state with `yaml_text` (labelled `file`).

@@ -10,7 +10,7 @@
 
 namespace taas::ctl {
 
-using VlanSet = std::bitset<kMaxVlan + 1>;
+using VlanSet = VlanBits;
 
 /// Parses a vlan_filter. Spaces around items and around the '-' of a range
 /// are ignored; empty items, non-digits and out-of-range ids are errors whose

@@ -107,7 +107,7 @@ void Worker::from_vm(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept 
   const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
   const std::vector<MirrorTarget>& outs = snap_->mirror_out[in];
   if (is_vlan_tpid(eth->ether_type)) {  // access ports carry untagged frames only
-    mirror(outs, m, false);
+    mirror(outs, m, in, false);
     return drop(m, in, RxDropReason::kVlanMismatch);
   }
   const std::uint16_t net = snap_->ports[in].network;
@@ -116,15 +116,15 @@ void Worker::from_vm(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept 
                                 ? macs_.lookup(net, eth->dst_addr.addr_bytes, now)
                                 : kNone;
   if (dst == in) {
-    mirror(outs, m, false);
+    mirror(outs, m, in, false);
     return drop(m, in, RxDropReason::kHairpin);
   }
   if (dst == kNone) return flood(m, in, net, true);
   if (dst == snap_->uplink) {
-    mirror(outs, m, true);
+    mirror(outs, m, in, true);
     return to_uplink(m, net);
   }
-  mirror(outs, m, false);
+  mirror(outs, m, in, false);
   to_vm(m, dst);
 }
 
@@ -170,7 +170,7 @@ void Worker::flood(rte_mbuf* m, std::uint16_t in, std::uint16_t net, bool includ
   for (const std::uint16_t q : members)
     if (q != in) last = q;
   const bool uplink = include_uplink && snap_->uplink != kNone;
-  if (include_uplink) mirror(snap_->mirror_out[in], m, last == kNone && uplink);
+  if (include_uplink) mirror(snap_->mirror_out[in], m, in, last == kNone && uplink);
   if (last == kNone && !uplink) return drop(m, in, RxDropReason::kNoPath);
   if (uplink) {
     if (last == kNone) return to_uplink(m, net);
@@ -202,7 +202,7 @@ void Worker::to_uplink(rte_mbuf* m, std::uint16_t net) noexcept {
 // Delivery to a VM: its IN copies are clones of the frame exactly as it is
 // handed over (untagged); nothing edits the frame after this point.
 void Worker::to_vm(rte_mbuf* m, std::uint16_t port) noexcept {
-  mirror(snap_->mirror_in[port], m, false);
+  mirror(snap_->mirror_in[port], m, port, false);
   send(port, m);
 }
 
@@ -223,12 +223,18 @@ rte_mbuf* Worker::production_copy(const rte_mbuf* m, std::uint16_t out) noexcept
 // mirror pool's data room. Copies only ever leave on tap service ports,
 // which are never flow sources, so a copy is never mirrored again. A copy
 // that cannot be made is counted against its service; production carries on.
-void Worker::mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, bool must_copy) noexcept {
+void Worker::mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, std::uint16_t vm,
+                    bool must_copy) noexcept {
   if (targets.empty()) return;
   const bool copy = must_copy || rte_pktmbuf_pkt_len(m) < snap_->params.copy_below_bytes;
   const bool chained = m->nb_segs > 1;
+  std::uint16_t vlan = kNone;  // the frame's VLAN, once a filter asks
   for (const MirrorTarget& t : targets) {
-    if (t.encap != kNone) {
+    if (t.filter != kNone) {
+      if (vlan == kNone) vlan = frame_vlan(m, vm);
+      if (!snap_->vlan_filters[t.filter].test(vlan)) continue;
+    }
+    if (t.encap != kNoIndex) {
       mirror_remote(t, m, must_copy);
       continue;
     }
@@ -240,6 +246,18 @@ void Worker::mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, bool 
     }
     send_mirror(t.port, c, t.service, t.flow);
   }
+}
+
+// The VLAN a tap flow's vlan_filter sees: the frame's own outer 802.1Q /
+// 802.1ad tag when it has one, else the VLAN of the VM port's network.
+std::uint16_t Worker::frame_vlan(const rte_mbuf* m, std::uint16_t vm) const noexcept {
+  const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+  if (is_vlan_tpid(eth->ether_type) && rte_pktmbuf_data_len(m) >= kEthHdrLen + sizeof(rte_vlan_hdr)) {
+    const auto* vh = reinterpret_cast<const rte_vlan_hdr*>(eth + 1);
+    return rte_be_to_cpu_16(vh->vlan_tci) & 0x0fff;
+  }
+  const std::uint16_t net = snap_->ports[vm].network;
+  return net == kNone ? 0 : snap_->networks[net].vlan;
 }
 
 // A clone: an indirect mbuf attached to `m`. Clone mbufs come from a
@@ -271,7 +289,7 @@ void Worker::send(std::uint16_t port, rte_mbuf* m) noexcept {
   b.pkts[b.n++] = m;
 }
 
-void Worker::send_mirror(std::uint16_t port, rte_mbuf* m, std::uint16_t service, std::uint16_t flow) noexcept {
+void Worker::send_mirror(std::uint16_t port, rte_mbuf* m, std::uint16_t service, std::uint32_t flow) noexcept {
   MirrorBuf& b = mtx_[port];
   if (b.n == kTxCap) flush_mirror(port);
   b.pkts[b.n] = m;

@@ -89,7 +89,7 @@ class Worker {
     rte_mbuf* pkts[kTxCap];
     std::uint32_t len[kTxCap];
     std::uint16_t service[kTxCap];
-    std::uint16_t flow[kTxCap];
+    std::uint32_t flow[kTxCap];
   };
 
   void handle(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexcept;
@@ -98,7 +98,8 @@ class Worker {
   void flood(rte_mbuf* m, std::uint16_t in, std::uint16_t net, bool include_uplink) noexcept;
   void to_uplink(rte_mbuf* m, std::uint16_t net) noexcept;
   void to_vm(rte_mbuf* m, std::uint16_t port) noexcept;
-  void mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, bool must_copy) noexcept;
+  void mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, std::uint16_t vm, bool must_copy) noexcept;
+  std::uint16_t frame_vlan(const rte_mbuf* m, std::uint16_t vm) const noexcept;
   rte_mbuf* production_copy(const rte_mbuf* m, std::uint16_t out) noexcept;
   rte_mbuf* clone(rte_mbuf* m) noexcept;
   void adopt(Generation* g) noexcept;
@@ -114,7 +115,7 @@ class Worker {
   std::uint64_t timestamp(bool gra_100ns) noexcept;
   void drop(rte_mbuf* m, std::uint16_t in, RxDropReason why) noexcept;
   void send(std::uint16_t port, rte_mbuf* m) noexcept;
-  void send_mirror(std::uint16_t port, rte_mbuf* m, std::uint16_t service, std::uint16_t flow) noexcept;
+  void send_mirror(std::uint16_t port, rte_mbuf* m, std::uint16_t service, std::uint32_t flow) noexcept;
   void flush_production(std::uint16_t port) noexcept;
   void flush_mirror(std::uint16_t port) noexcept;
   void flush_all() noexcept;

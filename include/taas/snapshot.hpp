@@ -8,6 +8,7 @@
 // never touch the strings: those are for counters, logs and the stats file.
 
 #include <array>
+#include <bitset>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,7 +24,12 @@ enum class PortRole : std::uint8_t { kVm, kUplink, kMonitor };
 enum class Direction : std::uint8_t { kIn = 1, kOut = 2, kBoth = 3 };
 
 inline constexpr std::uint16_t kNone = 0xffff;
+/// "None" for the 32-bit indexes (flows and encapsulations may exceed 65,535).
+inline constexpr std::uint32_t kNoIndex = 0xffffffffu;
 inline constexpr std::uint16_t kMaxVlan = 4095;
+
+/// A set of 802.1Q VLAN ids (a tap flow's vlan_filter).
+using VlanBits = std::bitset<kMaxVlan + 1>;
 
 struct PortEntry {
   std::string name;
@@ -59,7 +65,7 @@ struct FlowEntry {
   std::uint16_t source_port = kNone;
   std::uint16_t service = kNone;
   Direction direction = Direction::kBoth;
-  std::string vlan_filter;  // as written; already applied by the compiler
+  std::string vlan_filter;  // as written; applied per frame (MirrorTarget::filter)
   /// ERSPAN session id (given or assigned, 0..1023); kNone unless the
   /// service is erspan2 / erspan3.
   std::uint16_t erspan_session_id = kNone;
@@ -69,9 +75,13 @@ struct FlowEntry {
 /// port the copy leaves on.
 struct MirrorTarget {
   std::uint16_t service = kNone;
-  std::uint16_t flow = kNone;
   std::uint16_t port = kNone;
-  std::uint16_t encap = kNone;  // index into Snapshot::encaps; kNone = as is
+  std::uint32_t flow = kNoIndex;
+  std::uint32_t encap = kNoIndex;  // index into Snapshot::encaps; kNoIndex = as is
+  /// Index into Snapshot::vlan_filters: only frames whose VLAN is in the set
+  /// are copied (the frame's own 802.1Q tag, else its network's VLAN).
+  /// kNone: every frame.
+  std::uint16_t filter = kNone;
 };
 
 using MacAddr = std::array<std::uint8_t, 6>;
@@ -166,6 +176,8 @@ struct Snapshot {
   std::vector<std::vector<MirrorTarget>> mirror_out;
   /// Per port index: copies of frames delivered to the VM (VM-centric IN).
   std::vector<std::vector<MirrorTarget>> mirror_in;
+  /// The distinct vlan_filters of the flows (MirrorTarget::filter).
+  std::vector<VlanBits> vlan_filters;
 
   UnderlayEntry underlay;
   std::vector<NeighborEntry> neighbors;

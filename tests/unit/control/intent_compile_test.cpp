@@ -23,7 +23,7 @@ using Target = std::array<std::uint16_t, 3>;  // service, flow, port
 
 std::vector<Target> targets(const std::vector<MirrorTarget>& list) {
   std::vector<Target> out;
-  for (const MirrorTarget& t : list) out.push_back({t.service, t.flow, t.port});
+  for (const MirrorTarget& t : list) out.push_back({t.service, static_cast<std::uint16_t>(t.flow), t.port});
   return out;
 }
 
@@ -148,9 +148,19 @@ TEST(IntentCompile, FullIntentMirrorTables) {
   // vm1: f0 BOTH -> ts1@mon1; f1 OUT and f2 IN -> ts2@mon2; f3 IN -> ts3@mon1.
   EXPECT_THAT(targets(s.mirror_out[0]), ElementsAre(Target{0, 0, 3}, Target{1, 1, 4}));
   EXPECT_THAT(targets(s.mirror_in[0]), ElementsAre(Target{0, 0, 3}, Target{1, 2, 4}, Target{2, 3, 3}));
-  // vm2: f4's filter leaves out VLAN 200, so no copies.
-  EXPECT_THAT(s.mirror_out[2], IsEmpty());
-  EXPECT_THAT(s.mirror_in[2], IsEmpty());
+  // vm2: f4's filter leaves out VLAN 200 (vm2's network): the targets exist
+  // with a filter that the worker checks per frame.
+  ASSERT_EQ(s.mirror_out[2].size(), 1u);
+  const std::uint16_t filter = s.mirror_out[2][0].filter;
+  ASSERT_LT(filter, s.vlan_filters.size());
+  EXPECT_FALSE(s.vlan_filters[filter].test(200));
+  EXPECT_TRUE(s.vlan_filters[filter].test(100));
+  EXPECT_EQ(s.vlan_filters[filter].count(), 4094u);  // 1-199, 201-4095
+  EXPECT_EQ(s.vlan_filters.size(), 3u);  // f3, f4, f5: three different sets
+  EXPECT_EQ(s.mirror_in[0][2].filter, 0);  // f3, in flow order
+  EXPECT_EQ(filter, 1);                      // f4
+  EXPECT_EQ(s.mirror_in[5][0].filter, 2);    // f5
+  EXPECT_EQ(s.mirror_out[0][0].filter, kNone);  // f0 has no filter
   // vm3: f5 BOTH, filter contains 100.
   EXPECT_THAT(targets(s.mirror_out[5]), ElementsAre(Target{0, 5, 3}));
   EXPECT_THAT(targets(s.mirror_in[5]), ElementsAre(Target{0, 5, 3}));
@@ -238,16 +248,24 @@ TEST(IntentCompile, SharingSourcesAndServicesIsFine) {
   EXPECT_THAT(targets(s.mirror_out[1]), ElementsAre(Target{0, 3, 2}));
 }
 
-TEST(IntentCompile, VlanFilterMissingTheNetworkAddsNoTargets) {
+TEST(IntentCompile, VlanFiltersBecomeSharedPerFrameSets) {
   const Snapshot s = compile_ok(std::string(kSmall) + R"(tap_flows:
   - {name: a, source_port: vm1, tap_service: sa, direction: BOTH, vlan_filter: "9-11"}
   - {name: b, source_port: vm2, tap_service: sa, direction: BOTH, vlan_filter: "11,4095"}
+  - {name: c, source_port: vm2, tap_service: sb, direction: IN, vlan_filter: "9,10,11"}
+  - {name: d, source_port: vm1, tap_service: sb, direction: OUT}
 )");
-  ASSERT_EQ(s.flows.size(), 2u);
-  EXPECT_EQ(s.mirror_out[0].size(), 1u);
-  EXPECT_EQ(s.mirror_in[0].size(), 1u);
-  EXPECT_THAT(s.mirror_out[1], IsEmpty());
-  EXPECT_THAT(s.mirror_in[1], IsEmpty());
+  ASSERT_EQ(s.flows.size(), 4u);
+  ASSERT_EQ(s.vlan_filters.size(), 2u);  // "9-11" and "9,10,11" are one set
+  EXPECT_EQ(s.vlan_filters[0].count(), 3u);
+  EXPECT_TRUE(s.vlan_filters[0].test(9) && s.vlan_filters[0].test(11) && !s.vlan_filters[0].test(12));
+  EXPECT_TRUE(s.vlan_filters[1].test(11) && s.vlan_filters[1].test(4095) && s.vlan_filters[1].count() == 2);
+  ASSERT_EQ(s.mirror_out[0].size(), 2u);
+  EXPECT_EQ(s.mirror_out[0][0].filter, 0);
+  EXPECT_EQ(s.mirror_out[0][1].filter, kNone);  // no filter: every frame
+  ASSERT_EQ(s.mirror_in[1].size(), 2u);
+  EXPECT_EQ(s.mirror_in[1][0].filter, 1);
+  EXPECT_EQ(s.mirror_in[1][1].filter, 0);
 }
 
 TEST(IntentCompile, QuotedIntegersAndUnknownVlanFreeUplink) {

@@ -134,7 +134,9 @@ inline std::vector<Local> locals(const Snapshot& s) {
 using Target = std::array<std::uint16_t, 4>;
 inline std::vector<Target> targets(const std::vector<MirrorTarget>& list) {
   std::vector<Target> out;
-  for (const MirrorTarget& t : list) out.push_back({t.service, t.flow, t.port, t.encap});
+  for (const MirrorTarget& t : list)
+    out.push_back({t.service, static_cast<std::uint16_t>(t.flow), t.port,
+                   t.encap == kNoIndex ? kNone : static_cast<std::uint16_t>(t.encap)});
   return out;
 }
 
@@ -151,7 +153,7 @@ inline void expect_sessions_consistent(const Snapshot& s) {
   for (const auto* table : {&s.mirror_out, &s.mirror_in}) {
     for (const auto& list : *table) {
       for (const MirrorTarget& t : list) {
-        if (t.encap == kNone) continue;
+        if (t.encap == kNoIndex) continue;
         const EncapEntry& e = s.encaps.at(t.encap);
         const std::uint16_t id = s.flows[t.flow].erspan_session_id;
         if (e.tmpl.encap == Encap::kVxlan) {

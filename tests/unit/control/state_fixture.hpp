@@ -95,7 +95,9 @@ using Target = std::array<std::uint16_t, 4>;  // service, flow, port, encap
 
 inline std::vector<Target> targets(const std::vector<MirrorTarget>& list) {
   std::vector<Target> out;
-  for (const MirrorTarget& t : list) out.push_back({t.service, t.flow, t.port, t.encap});
+  for (const MirrorTarget& t : list)
+    out.push_back({t.service, static_cast<std::uint16_t>(t.flow), t.port,
+                   t.encap == kNoIndex ? kNone : static_cast<std::uint16_t>(t.encap)});
   return out;
 }
 

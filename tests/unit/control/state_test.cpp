@@ -170,13 +170,20 @@ TEST(StateCreate, FlowIsAppendedAndMirrored) {
   expect_same_tables(recompiled(s), s.snapshot());
 }
 
-TEST(StateCreate, FlowFilteredOutByVlanIsKeptButNotMirrored) {
+TEST(StateCreate, FlowWithAVlanFilterGetsAPerFrameFilter) {
   DesiredState s = load();
   FlowCreateArgs args = flow_args("f_vlan", "vm2", "ts_local", Direction::kIn);
-  args.vlan_filter = "200";  // vm2 is on VLAN 100
+  args.vlan_filter = "200";  // vm2 is on VLAN 100: the worker copies only frames tagged 200
   ASSERT_TRUE(s.create_flow(args).ok());
-  EXPECT_EQ(s.snapshot().flows.size(), 4u);
-  EXPECT_THAT(s.snapshot().mirror_in[kVm2], ::testing::Each(::testing::Field(&MirrorTarget::flow, 2)));
+  const Snapshot& snap = s.snapshot();
+  EXPECT_EQ(snap.flows.size(), 4u);
+  const auto& in = snap.mirror_in[kVm2];
+  ASSERT_EQ(in.size(), 2u);
+  EXPECT_EQ(in[1].flow, 3u);
+  ASSERT_LT(in[1].filter, snap.vlan_filters.size());
+  EXPECT_TRUE(snap.vlan_filters[in[1].filter].test(200));
+  EXPECT_EQ(snap.vlan_filters[in[1].filter].count(), 1u);
+  EXPECT_EQ(snap.flows[3].vlan_filter, "200");
 }
 
 TEST(StateCreate, FlowIntoAnErspanServiceJoinsItsSession) {

@@ -207,5 +207,44 @@ TEST(Mirror, LinearCopiesBelowThresholdGiveTheSameBytes) {
   EXPECT_TRUE(rig.shutdown());
 }
 
+
+// vlan_filter is checked per frame (issue 4): an untagged frame of an access
+// port is on its network's VLAN (100 here); a frame the VM sends tagged is
+// on its tag's VLAN (it is dropped as vlan_mismatch, but its OUT copy is
+// still made when the filter lets it through).
+TEST(Mirror, VlanFilterIsCheckedPerFrame) {
+  RingRig rig(intent(R"(
+tap_services:
+  - {name: ts1, port: mon1}
+  - {name: ts2, port: mon2}
+tap_flows:
+  - {name: only9, source_port: vm1, tap_service: ts1, direction: OUT, vlan_filter: "9,20-30"}
+  - {name: only100, source_port: vm1, tap_service: ts2, direction: BOTH, vlan_filter: "100"}
+)"));
+  ASSERT_TRUE(rig.ok());
+  const Bytes untagged = make_frame(kVm2, kVm1, 0x0800, 80, 1);
+  const Bytes tag9 = make_frame(kVm2, kVm1, 0x0800, 80, 2, 9);
+  const Bytes tag25 = make_frame(kVm2, kVm1, 0x0800, 80, 3, 25);
+  const Bytes tag31 = make_frame(kVm2, kVm1, 0x0800, 80, 4, 31);
+  const Bytes tag100 = make_frame(kVm2, kVm1, 0x0800, 80, 5, 100);
+  const Bytes to_vm1 = make_frame(kVm1, kVm2, 0x0800, 80, 6);
+  rig.inject("vm1", {untagged, tag9, tag25, tag31, tag100});
+  rig.run();
+  rig.inject("vm2", {to_vm1});
+  rig.run();
+  // ts1: the tags 9 and 25 only; never the untagged frames (VLAN 100).
+  EXPECT_EQ(rig.collect("mon1"), (std::vector<Bytes>{tag9, tag25}));
+  // ts2: the untagged frame vm1 sent, the one tagged 100, and the frame
+  // delivered to vm1 (IN, VLAN 100).
+  EXPECT_EQ(rig.collect("mon2"), (std::vector<Bytes>{untagged, tag100, to_vm1}));
+  // Production: only the untagged frames were switched.
+  EXPECT_EQ(rig.collect("vm2"), (std::vector<Bytes>{untagged}));
+  EXPECT_EQ(rig.collect("vm1"), (std::vector<Bytes>{to_vm1}));
+  EXPECT_EQ(rig.counters().flow[0].packets.get(), 2u);
+  EXPECT_EQ(rig.counters().flow[1].packets.get(), 3u);
+  EXPECT_EQ(rig.counters().port[rig.port("vm1")].rx_dropped_by[static_cast<int>(RxDropReason::kVlanMismatch)].get(),
+            4u);
+}
+
 }  // namespace
 }  // namespace taas::test

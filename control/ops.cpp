@@ -223,7 +223,21 @@ std::string run(const RequestId& id, const Request& r, DesiredState& state, OpsH
         w.begin_object().field_uint("generation", state.snapshot().generation);
         w.field_uint("workers", hooks.workers()).field_uint("workers_alive", hooks.workers_alive());
         w.field_uint("uptime_seconds", hooks.uptime_seconds());
-        w.field("intent_file", intent_file).field("state_file", state_file).end_object();
+        w.field("intent_file", intent_file).field("state_file", state_file).key("last_swap");
+        if (const auto swap = hooks.last_swap()) {
+          w.begin_object().field_uint("generation", swap->generation);
+          w.key("apply_us").raw_number(std::to_string(static_cast<std::uint64_t>(swap->apply_us)));
+          w.key("first_mirror_us");
+          if (swap->first_mirror_us) {
+            w.raw_number(std::to_string(static_cast<std::uint64_t>(*swap->first_mirror_us)));
+          } else {
+            w.null();
+          }
+          w.end_object();
+        } else {
+          w.null();
+        }
+        w.end_object();
       });
   }
   return encode_error(id, kInternal, "op", "operation not implemented");

@@ -31,7 +31,12 @@
 //   stats                            the --stats-out object (DESIGN.md §9)
 //   health                           {"generation", "workers", "workers_alive",
 //                                     "uptime_seconds", "intent_file",
-//                                     "state_file"}
+//                                     "state_file", "last_swap"}
+//
+//   last_swap: null before the first change, else {"generation",
+//   "apply_us": request received -> new generation published (validation,
+//   compilation, publication), "first_mirror_us": published -> the first
+//   mirror copy a worker sent under it (null until one was)}.
 //
 // Status: a service is DOWN when the port its copies leave on has no link,
 // ERROR when it mirrors remotely and its next hop is unresolved, else
@@ -39,6 +44,7 @@
 // service's status.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,6 +54,13 @@
 namespace taas::ctl {
 
 class DesiredState;
+
+/// Timing of the latest snapshot swap (health's "last_swap").
+struct SwapTiming {
+  std::uint64_t generation = 0;
+  double apply_us = 0;
+  std::optional<double> first_mirror_us;
+};
 
 /// What the operations need from the running dataplane.
 class OpsHooks {
@@ -68,6 +81,8 @@ class OpsHooks {
   virtual std::uint32_t workers() const = 0;
   virtual std::uint32_t workers_alive() const = 0;
   virtual std::uint64_t uptime_seconds() const = 0;
+  /// The latest swap made by a change, if any.
+  virtual std::optional<SwapTiming> last_swap() const = 0;
   /// Called after every successful change (create, update, delete, apply):
   /// persists the state. A failure is logged by the hook, not reported.
   virtual void changed(const DesiredState& state) = 0;

@@ -2,6 +2,7 @@
 
 #include <rte_cycles.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -62,8 +63,22 @@ class Hooks final : public ctl::OpsHooks {
     const std::uint64_t g = rt_.publish(snap);
     log(LogLevel::kDebug, "generation " + std::to_string(g) + " published in " +
                               std::to_string((rte_rdtsc() - t0) * 1000000 / rte_get_tsc_hz()) + " us");
+    swapped_ = g;
+    apply_tsc_ = rt_.generation().published_tsc - std::min(request_tsc_, rt_.generation().published_tsc);
     return g;
   }
+  std::optional<ctl::SwapTiming> last_swap() const override {
+    if (swapped_ == 0) return std::nullopt;
+    const Generation& g = rt_.generation();
+    if (g.snap.generation != swapped_) return std::nullopt;  // replaced by a reload
+    const double hz = static_cast<double>(rte_get_tsc_hz());
+    ctl::SwapTiming t{swapped_, static_cast<double>(apply_tsc_) * 1e6 / hz, std::nullopt};
+    const std::uint64_t first = g.first_mirror_tsc.load(std::memory_order_relaxed);
+    if (first != 0) t.first_mirror_us = static_cast<double>(first - std::min(first, g.published_tsc)) * 1e6 / hz;
+    return t;
+  }
+  /// When the request being handled arrived.
+  void set_request_tsc(std::uint64_t tsc) { request_tsc_ = tsc; }
   bool port_up(std::uint16_t port) const override { return rt_.port_up(port); }
   bool neighbor_resolved(std::uint16_t n) const override {
     std::uint8_t mac[6];
@@ -84,6 +99,9 @@ class Hooks final : public ctl::OpsHooks {
   Runtime& rt_;
   const DaemonOptions& options_;
   std::uint64_t start_;
+  std::uint64_t request_tsc_ = 0;
+  std::uint64_t swapped_ = 0;    // generation of the latest swap made by a change
+  std::uint64_t apply_tsc_ = 0;  // its request -> publication
 };
 
 /// SIGHUP: the intent file, whole.
@@ -98,6 +116,7 @@ void reload(Runtime& rt, ctl::DesiredState& state, DaemonOptions& options, Hooks
     log(LogLevel::kError, "SIGHUP: cannot read " + options.intent_file + "; the running state is unchanged");
     return;
   }
+  hooks.set_request_tsc(rte_rdtsc());
   auto applied = state.apply(text, options.intent_file);
   if (!applied) {
     log(LogLevel::kError, "SIGHUP: " + applied.error().to_string() + "; the running state is unchanged");
@@ -161,6 +180,7 @@ bool run_control(Runtime& rt, ctl::DesiredState& state, DaemonOptions& options,
   }
   const std::string intent = intent_label(options);
   const ctl::ControlSocket::Handler handler = [&](std::string_view line) {
+    hooks.set_request_tsc(rte_rdtsc());
     return ctl::handle_request(line, state, hooks, intent, options.state_file);
   };
   while (!stop.load()) {

@@ -100,21 +100,6 @@ class Exporter {
   void dataplane() {
     // Defaults are left out, so an export follows the build's defaults as the
     // original intent (which did not set them either) would.
-    struct Param {
-      std::string_view key;
-      std::uint32_t DataplaneParams::*member;
-    };
-    static constexpr Param kParams[] = {
-        {"mac_age_seconds", &DataplaneParams::mac_age_seconds},
-        {"mac_table_size", &DataplaneParams::mac_table_size},
-        {"burst", &DataplaneParams::burst},
-        {"rx_queue_size", &DataplaneParams::rx_queue_size},
-        {"tx_queue_size", &DataplaneParams::tx_queue_size},
-        {"pool_size", &DataplaneParams::pool_size},
-        {"mirror_pool_size", &DataplaneParams::mirror_pool_size},
-        {"clone_pool_size", &DataplaneParams::clone_pool_size},
-        {"copy_below_bytes", &DataplaneParams::copy_below_bytes},
-    };
     const DataplaneParams defaults;
     const DataplaneParams& p = intent_.params;
     line("", "dataplane", "");
@@ -124,7 +109,8 @@ class Exporter {
       for (std::size_t i = 0; i < p.eal_args.size(); ++i) eal += (i != 0 ? ", " : "") + yaml_quote(p.eal_args[i]);
       line("  ", "eal", eal + "]");
     }
-    for (const Param& param : kParams) {
+    for (const DataplaneParam& param : kDataplaneParams) {
+      if (param.member == &DataplaneParams::workers) continue;  // written above, always
       if (p.*param.member != defaults.*param.member) line("  ", param.key, number(p.*param.member));
     }
   }

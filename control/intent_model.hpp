@@ -136,6 +136,29 @@ Snapshot compile_snapshot(const Intent& intent, const Resolution& resolution);
 /// remote target at its template and exit port. Cannot fail.
 void compile_remote(const Intent& intent, const Resolution& resolution, Snapshot& snap);
 
+/// A `dataplane` integer parameter: its key, accepted range and member.
+struct DataplaneParam {
+  std::string_view key;
+  std::uint32_t lo;
+  std::uint32_t hi;
+  std::uint32_t DataplaneParams::*member;
+};
+
+/// Every integer parameter of the `dataplane` section, `workers` first
+/// (parser, export and apply's fixed-section check share it).
+inline constexpr DataplaneParam kDataplaneParams[] = {
+    {"workers", 1, 64, &DataplaneParams::workers},
+    {"mac_age_seconds", 1, 86400, &DataplaneParams::mac_age_seconds},
+    {"mac_table_size", 64, 1u << 24, &DataplaneParams::mac_table_size},
+    {"burst", 1, 512, &DataplaneParams::burst},
+    {"rx_queue_size", 64, 32768, &DataplaneParams::rx_queue_size},
+    {"tx_queue_size", 64, 32768, &DataplaneParams::tx_queue_size},
+    {"pool_size", 256, (1u << 24) - 1, &DataplaneParams::pool_size},
+    {"mirror_pool_size", 64, (1u << 24) - 1, &DataplaneParams::mirror_pool_size},
+    {"clone_pool_size", 64, (1u << 24) - 1, &DataplaneParams::clone_pool_size},
+    {"copy_below_bytes", 0, 65535, &DataplaneParams::copy_below_bytes},
+};
+
 /// "IN", "OUT" or "BOTH".
 std::string_view direction_name(Direction direction) noexcept;
 

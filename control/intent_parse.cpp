@@ -22,27 +22,6 @@ namespace {
 constexpr std::uint32_t kIntentVersion = 1;
 constexpr std::uint32_t kMaxU32 = 0xffffffffu;
 
-/// A `dataplane` integer: key, accepted range, where it goes.
-struct UintParam {
-  std::string_view key;
-  std::uint32_t lo;
-  std::uint32_t hi;
-  std::uint32_t DataplaneParams::*member;
-};
-
-constexpr UintParam kUintParams[] = {
-    {"workers", 1, 64, &DataplaneParams::workers},
-    {"mac_age_seconds", 1, 86400, &DataplaneParams::mac_age_seconds},
-    {"mac_table_size", 64, 1u << 24, &DataplaneParams::mac_table_size},
-    {"burst", 1, 512, &DataplaneParams::burst},
-    {"rx_queue_size", 64, 32768, &DataplaneParams::rx_queue_size},
-    {"tx_queue_size", 64, 32768, &DataplaneParams::tx_queue_size},
-    {"pool_size", 256, (1u << 24) - 1, &DataplaneParams::pool_size},
-    {"mirror_pool_size", 64, (1u << 24) - 1, &DataplaneParams::mirror_pool_size},
-    {"clone_pool_size", 64, (1u << 24) - 1, &DataplaneParams::clone_pool_size},
-    {"copy_below_bytes", 0, 65535, &DataplaneParams::copy_below_bytes},
-};
-
 /// A string field that must match a syntax `check`; `what` names the syntax.
 bool read_syntax(Reader& reader, const Map& map, std::string_view key, Field<std::string>& out,
                  bool (*check)(std::string_view), std::string_view what) {
@@ -120,7 +99,7 @@ class Parser {
     const auto map = section(root, "dataplane", allowed, failed);
     if (!map) return !failed;
     DataplaneParams& params = intent_.params;
-    for (const UintParam& p : kUintParams) {
+    for (const DataplaneParam& p : kDataplaneParams) {
       Field<std::uint32_t> value;
       if (!read_uint(reader_, *map, p.key, Need::kOptional, p.lo, p.hi, value)) return false;
       if (value.present) params.*p.member = value.value;

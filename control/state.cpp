@@ -176,14 +176,14 @@ bool same(const Field<T>& a, const Field<T>& b) {
 /// The position of `dataplane.<key>` in the applied text (the intent keeps
 /// no marks for the dataplane section): the value, else the section, else
 /// nothing.
-Mark dataplane_mark(std::string_view text, const std::string& file, const char* key) {
+Mark dataplane_mark(std::string_view text, const std::string& file, std::string_view key) {
   auto doc = load_single_document(text, file);
   if (!doc) return {};
   try {
     const YAML::Node root = doc.value();
     const YAML::Node section = root["dataplane"];
     if (!section.IsDefined() || !section.IsMap()) return {};
-    const YAML::Node value = section[key];
+    const YAML::Node value = section[std::string(key)];
     return value.IsDefined() ? mark_of(value) : mark_of(section);
   } catch (const std::exception&) {  // yaml-cpp accessors; not expected
     return {};
@@ -219,28 +219,12 @@ class FixedSections {
   }
 
   bool dataplane() {
-    struct Param {
-      const char* key;
-      std::uint32_t DataplaneParams::*member;
-    };
-    static constexpr Param kParams[] = {
-        {"workers", &DataplaneParams::workers},
-        {"mac_age_seconds", &DataplaneParams::mac_age_seconds},
-        {"mac_table_size", &DataplaneParams::mac_table_size},
-        {"burst", &DataplaneParams::burst},
-        {"rx_queue_size", &DataplaneParams::rx_queue_size},
-        {"tx_queue_size", &DataplaneParams::tx_queue_size},
-        {"pool_size", &DataplaneParams::pool_size},
-        {"mirror_pool_size", &DataplaneParams::mirror_pool_size},
-        {"clone_pool_size", &DataplaneParams::clone_pool_size},
-        {"copy_below_bytes", &DataplaneParams::copy_below_bytes},
-    };
     const DataplaneParams& r = running_.params;
     const DataplaneParams& a = applied_.params;
     const char* section = "dataplane section";
-    for (const Param& p : kParams) {
+    for (const DataplaneParam& p : kDataplaneParams) {
       if (r.*p.member == a.*p.member) continue;
-      return differ(std::string("dataplane.") + p.key, dataplane_mark(text_, applied_.file, p.key), section,
+      return differ("dataplane." + std::string(p.key), dataplane_mark(text_, applied_.file, p.key), section,
                     quote(std::to_string(r.*p.member)), quote(std::to_string(a.*p.member)));
     }
     if (r.eal_args == a.eal_args) return true;

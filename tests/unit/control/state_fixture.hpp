@@ -14,6 +14,7 @@
 
 #include "control/intent_model.hpp"
 #include "control/state.hpp"
+#include "tests/unit/control/snapshot_compare.hpp"
 
 namespace taas::ctl::state_fixture {
 
@@ -101,46 +102,9 @@ inline std::vector<Target> targets(const std::vector<MirrorTarget>& list) {
   return out;
 }
 
-/// Same ports, services, flows (UUIDs, names, references, session ids) and
-/// mirror targets; generation and source are not compared.
-inline void expect_same_tables(const Snapshot& a, const Snapshot& b) {
-  ASSERT_EQ(a.ports.size(), b.ports.size());
-  for (std::size_t i = 0; i < a.ports.size(); ++i) {
-    EXPECT_EQ(a.ports[i].name, b.ports[i].name) << "ports[" << i << "]";
-    EXPECT_EQ(a.ports[i].uuid, b.ports[i].uuid) << "ports[" << i << "]";
-  }
-  ASSERT_EQ(a.services.size(), b.services.size());
-  for (std::size_t i = 0; i < a.services.size(); ++i) {
-    SCOPED_TRACE("services[" + std::to_string(i) + "]");
-    EXPECT_EQ(a.services[i].name, b.services[i].name);
-    EXPECT_EQ(a.services[i].uuid, b.services[i].uuid);
-    EXPECT_EQ(a.services[i].description, b.services[i].description);
-    EXPECT_EQ(a.services[i].port, b.services[i].port);
-    EXPECT_EQ(a.services[i].encap, b.services[i].encap);
-  }
-  ASSERT_EQ(a.flows.size(), b.flows.size());
-  for (std::size_t i = 0; i < a.flows.size(); ++i) {
-    SCOPED_TRACE("flows[" + std::to_string(i) + "]");
-    EXPECT_EQ(a.flows[i].name, b.flows[i].name);
-    EXPECT_EQ(a.flows[i].uuid, b.flows[i].uuid);
-    EXPECT_EQ(a.flows[i].description, b.flows[i].description);
-    EXPECT_EQ(a.flows[i].source_port, b.flows[i].source_port);
-    EXPECT_EQ(a.flows[i].service, b.flows[i].service);
-    EXPECT_EQ(a.flows[i].direction, b.flows[i].direction);
-    EXPECT_EQ(a.flows[i].vlan_filter, b.flows[i].vlan_filter);
-    EXPECT_EQ(a.flows[i].erspan_session_id, b.flows[i].erspan_session_id);
-  }
-  ASSERT_EQ(a.mirror_out.size(), b.mirror_out.size());
-  for (std::size_t p = 0; p < a.mirror_out.size(); ++p) {
-    EXPECT_EQ(targets(a.mirror_out[p]), targets(b.mirror_out[p])) << "mirror_out[" << p << "]";
-    EXPECT_EQ(targets(a.mirror_in[p]), targets(b.mirror_in[p])) << "mirror_in[" << p << "]";
-  }
-  ASSERT_EQ(a.sessions.size(), b.sessions.size());
-  for (std::size_t i = 0; i < a.sessions.size(); ++i) {
-    EXPECT_EQ(a.sessions[i].service, b.sessions[i].service) << "sessions[" << i << "]";
-    EXPECT_EQ(a.sessions[i].session_id, b.sessions[i].session_id) << "sessions[" << i << "]";
-  }
-}
+/// Same tables (snapshot_compare.hpp); generation and source are not
+/// compared.
+inline void expect_same_tables(const Snapshot& a, const Snapshot& b) { expect_same(a, b); }
 
 /// The state's intent, validated and compiled again: what a restart from the
 /// pinned intent would run.

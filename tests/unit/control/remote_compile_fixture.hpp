@@ -19,9 +19,12 @@
 #include <gtest/gtest.h>
 
 #include "control/intent.hpp"
+#include "tests/unit/control/snapshot_compare.hpp"
 
 namespace taas::ctl::remote_fixture {
 
+using ::taas::ctl::Target;
+using ::taas::ctl::targets;
 
 // Port indexes of doc(): the uplink is neither first nor last and no source
 // port is index 0, so a default ERSPAN index cannot pass for "unset".
@@ -130,15 +133,6 @@ inline std::vector<Local> locals(const Snapshot& s) {
   return out;
 }
 
-/// Every target, OUT then IN per port, as (service, flow, port, encap).
-using Target = std::array<std::uint16_t, 4>;
-inline std::vector<Target> targets(const std::vector<MirrorTarget>& list) {
-  std::vector<Target> out;
-  for (const MirrorTarget& t : list)
-    out.push_back({t.service, static_cast<std::uint16_t>(t.flow), t.port,
-                   t.encap == kNoIndex ? kNone : static_cast<std::uint16_t>(t.encap)});
-  return out;
-}
 
 /// Checks the session tables against the flows, whatever the order: every
 /// ERSPAN target's template carries its flow's session id and its sequence

@@ -4,12 +4,24 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "taas/snapshot.hpp"
 
 namespace taas::ctl {
+
+/// A target list as (service, flow, port, encap).
+using Target = std::array<std::uint16_t, 4>;
+inline std::vector<Target> targets(const std::vector<MirrorTarget>& list) {
+  std::vector<Target> out;
+  for (const MirrorTarget& t : list)
+    out.push_back({t.service, static_cast<std::uint16_t>(t.flow), t.port,
+                   t.encap == kNoIndex ? kNone : static_cast<std::uint16_t>(t.encap)});
+  return out;
+}
 
 inline void expect_same_targets(const std::vector<std::vector<MirrorTarget>>& a,
                          const std::vector<std::vector<MirrorTarget>>& b, const char* what) {

@@ -92,15 +92,6 @@ struct Before {
   std::size_t services, flows;
 };
 
-using Target = std::array<std::uint16_t, 4>;  // service, flow, port, encap
-
-inline std::vector<Target> targets(const std::vector<MirrorTarget>& list) {
-  std::vector<Target> out;
-  for (const MirrorTarget& t : list)
-    out.push_back({t.service, static_cast<std::uint16_t>(t.flow), t.port,
-                   t.encap == kNoIndex ? kNone : static_cast<std::uint16_t>(t.encap)});
-  return out;
-}
 
 /// Same tables (snapshot_compare.hpp); generation and source are not
 /// compared.

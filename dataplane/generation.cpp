@@ -64,10 +64,20 @@ std::unique_ptr<Generation> Publisher::build(Snapshot snap) {
 std::uint64_t Publisher::publish(Snapshot snap) {
   std::unique_ptr<Generation> g = build(std::move(snap));
   const std::uint64_t number = g->snap.generation;
+  g->seq = ++seq_;
   // Totals of services and flows the new snapshot no longer has move to the
-  // deleted sums now: nothing will count against those UUIDs again.
+  // deleted sums now: nothing will count against those UUIDs again (one
+  // added back later with the same UUID is another flow, from zero).
   const auto services = by_uuid(g->snap.services);
   const auto flows = by_uuid(g->snap.flows);
+  auto lifetimes = [&](std::unordered_map<std::string, std::uint64_t>& born, const auto& now) {
+    for (auto it = born.begin(); it != born.end();) {
+      if (now.count(it->first) == 0) it = born.erase(it); else ++it;
+    }
+    for (const auto& [uuid, index] : now) born.try_emplace(uuid, g->seq);
+  };
+  lifetimes(services_born_, services);
+  lifetimes(flows_born_, flows);
   for (auto it = services_.begin(); it != services_.end();) {
     if (services.count(it->first) != 0) { ++it; continue; }
     add(deleted_services_, it->second);
@@ -93,21 +103,25 @@ std::size_t Publisher::reclaim() {
   return retired_.size();
 }
 
+bool Publisher::continuous(const std::unordered_map<std::string, std::uint64_t>& born, const std::string& uuid,
+                           const Generation& g) {
+  const auto it = born.find(uuid);
+  return it != born.end() && it->second <= g.seq;
+}
+
 // A generation no worker uses any more: its counters are final.
 void Publisher::fold(const Generation& g) {
-  const auto current = owned_ ? by_uuid(owned_->snap.services) : std::unordered_map<std::string, std::size_t>{};
-  const auto current_flows = owned_ ? by_uuid(owned_->snap.flows) : std::unordered_map<std::string, std::size_t>{};
   if (ports_.size() < g.snap.ports.size()) ports_.resize(g.snap.ports.size());
   for (const auto& view : g.views) {
     const WorkerCounters& c = view->counters;
     for (std::size_t i = 0; i < c.port.size(); ++i) add(ports_[i], c.port[i]);
     for (std::size_t i = 0; i < c.service.size(); ++i) {
       const std::string& uuid = g.snap.services[i].uuid;
-      add(current.count(uuid) != 0 ? services_[uuid] : deleted_services_, c.service[i]);
+      add(continuous(services_born_, uuid, g) ? services_[uuid] : deleted_services_, c.service[i]);
     }
     for (std::size_t i = 0; i < c.flow.size(); ++i) {
       const std::string& uuid = g.snap.flows[i].uuid;
-      add(current_flows.count(uuid) != 0 ? flows_[uuid] : deleted_flows_, c.flow[i]);
+      add(continuous(flows_born_, uuid, g) ? flows_[uuid] : deleted_flows_, c.flow[i]);
     }
   }
 }
@@ -123,16 +137,18 @@ void Publisher::add_live(Totals& t, const Generation& g) const {
     for (std::size_t i = 0; i < c.service.size(); ++i) {
       std::size_t at = i;
       if (!same) {
-        const auto it = services.find(g.snap.services[i].uuid);
-        at = it == services.end() ? t.service.size() : it->second;
+        const std::string& uuid = g.snap.services[i].uuid;
+        const auto it = services.find(uuid);
+        at = it == services.end() || !continuous(services_born_, uuid, g) ? t.service.size() : it->second;
       }
       add(at < t.service.size() ? t.service[at] : t.deleted_services, c.service[i]);
     }
     for (std::size_t i = 0; i < c.flow.size(); ++i) {
       std::size_t at = i;
       if (!same) {
-        const auto it = flows.find(g.snap.flows[i].uuid);
-        at = it == flows.end() ? t.flow.size() : it->second;
+        const std::string& uuid = g.snap.flows[i].uuid;
+        const auto it = flows.find(uuid);
+        at = it == flows.end() || !continuous(flows_born_, uuid, g) ? t.flow.size() : it->second;
       }
       if (at < t.flow.size()) {
         add(t.flow[at], c.flow[i]);

@@ -49,6 +49,7 @@ struct Generation {
   RemoteState remote;
   std::vector<std::unique_ptr<WorkerView>> views;  // per worker
   std::uint64_t published_tsc = 0;                 // when it was stored
+  std::uint64_t seq = 0;                           // the Publisher's count: 1, 2, ...
   /// TSC of the first mirror copy a worker handed to a TX queue under this
   /// generation (0 until then): apply-to-first-mirrored-frame latency.
   std::atomic<std::uint64_t> first_mirror_tsc{0};
@@ -95,6 +96,11 @@ class Publisher {
   std::unique_ptr<Generation> build(Snapshot snap);
   void fold(const Generation& g);
   void add_live(Totals& t, const Generation& g) const;
+  /// Whether generation `g`'s counts of `uuid` belong to the current entity
+  /// with that UUID: it exists now and has existed since `g` (a service or
+  /// flow deleted and added back with the same UUID starts from zero).
+  static bool continuous(const std::unordered_map<std::string, std::uint64_t>& born, const std::string& uuid,
+                         const Generation& g);
 
   std::vector<std::vector<std::uint16_t>> polled_;
   SlotRegistry slots_;
@@ -102,6 +108,11 @@ class Publisher {
   std::atomic<Generation*> current_{nullptr};
   std::unique_ptr<Generation> owned_;  // the published one
   std::deque<Retired> retired_;
+  std::uint64_t seq_ = 0;
+  // Per UUID of the current snapshot: the seq of the generation since which
+  // it has existed without a break.
+  std::unordered_map<std::string, std::uint64_t> services_born_;
+  std::unordered_map<std::string, std::uint64_t> flows_born_;
   // Folded counters of freed generations.
   std::vector<PortTotals> ports_;
   std::unordered_map<std::string, ServiceTotals> services_;

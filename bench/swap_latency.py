@@ -5,7 +5,8 @@ new snapshot generation, with 1, 1,000 and 100,000 tap flows configured.
 
 The real taasd runs with vm1 replaying frames at full rate (net_pcap
 infinite_rx) toward vm2 and a monitor port (net_null sinks). N filler flows
-sit on ten idle VM ports (each port x service pair once). Each sample deletes
+sit on ten idle VM ports of another network (each port x service pair
+once), so they are in every snapshot but see no frame. Each sample deletes
 the previous probe flow, then creates a probe flow vm1 -> ts_probe over the
 socket, and reads taasd's own timing from `health`'s last_swap:
 
@@ -42,13 +43,15 @@ def intent(pcap, n_flows):
     lines = [
         'version: 1',
         'dataplane: {workers: 1}',
-        'networks: [{name: net-a, vlan: 100}]',
+        # The idle ports have a network of their own: vm1's frames flood to
+        # vm2 only, never into the filler flows' IN targets.
+        'networks: [{name: net-a, vlan: 100}, {name: net-idle, vlan: 200}]',
         'ports:',
         f'  - {{name: vm1, device: "net_pcap0,rx_pcap={pcap},infinite_rx=1", role: vm, network: net-a}}',
         '  - {name: vm2, device: "net_null0,no-rx=1", role: vm, network: net-a}',
         '  - {name: mon, device: "net_null1,no-rx=1", role: monitor}',
     ]
-    lines += [f'  - {{name: idle{i}, device: "net_null{i + 2},no-rx=1", role: vm, network: net-a}}'
+    lines += [f'  - {{name: idle{i}, device: "net_null{i + 2},no-rx=1", role: vm, network: net-idle}}'
               for i in range(IDLE_PORTS)]
     lines.append('tap_services:')
     lines.append('  - {name: ts_probe, port: mon}')

@@ -32,6 +32,12 @@ class Directory {
     return uuids_.try_emplace(uuid, index).first->second;
   }
 
+  /// Room for `n` entities without rehashing.
+  void reserve(std::size_t n) {
+    names_.reserve(n);
+    uuids_.reserve(n);
+  }
+
   /// Index named `ref` (a name, else a UUID in any case), or kNone for the
   /// 16-bit tables (ports, services, networks: never that many).
   std::uint16_t find(const std::string& ref) const {
@@ -195,6 +201,7 @@ class Validator {
   /// remote modes are checked by validate_remote (intent_remote.cpp).
   bool services() {
     out_.service_port.assign(intent_.services.size(), kNone);
+    service_dir_.reserve(intent_.services.size());
     for (std::size_t i = 0; i < intent_.services.size(); ++i) {
       const ServiceIntent& s = intent_.services[i];
       const std::string path = index_path("tap_services", i);
@@ -246,6 +253,7 @@ class Validator {
     const std::size_t count = intent_.flows.size();
     out_.flow_source.assign(count, kNone);
     out_.flow_service.assign(count, kNone);
+    flow_dir_.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
       const FlowIntent& f = intent_.flows[i];
       const std::string path = index_path("tap_flows", i);

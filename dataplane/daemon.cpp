@@ -183,6 +183,7 @@ bool run_control(Runtime& rt, ctl::DesiredState& state, DaemonOptions& options,
     hooks.set_request_tsc(rte_rdtsc());
     return ctl::handle_request(line, state, hooks, intent, options.state_file);
   };
+  std::uint64_t next_link_poll = 0;
   while (!stop.load()) {
     if (sock) {
       sock->poll_once(10, handler);
@@ -190,6 +191,11 @@ bool run_control(Runtime& rt, ctl::DesiredState& state, DaemonOptions& options,
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     rt.reclaim();
+    if (const std::uint64_t now = rte_rdtsc(); now >= next_link_poll) {  // every 100 ms
+      next_link_poll = now + rte_get_tsc_hz() / 10;
+      for (const std::uint16_t p : rt.poll_links())
+        log(LogLevel::kInfo, "port " + rt.snapshot().ports[p].name + ": link " + (rt.port_up(p) ? "up" : "down"));
+    }
     if (hup.exchange(false)) reload(rt, state, options, hooks);
     if (options.exit_idle_ms != 0 && rt.idle_ms() >= options.exit_idle_ms) {
       log(LogLevel::kInfo, "every port idle for " + std::to_string(options.exit_idle_ms) + " ms: exiting");

@@ -67,9 +67,11 @@ ctl::Result<std::unique_ptr<Runtime>> Runtime::start(Snapshot snap) {
                                std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count())));
   rt->publisher_->publish(std::move(snap));
 
+  rt->link_up_ = std::make_unique<std::atomic<std::uint8_t>[]>(rt->ids_.size());
+  rt->poll_links();
   for (std::uint32_t w = 0; w < nworkers; ++w) {
     WorkerEnv env{rt->publisher_->cell(), rt->publisher_->rcu(), &rt->ids_, &rt->caps_, rt->pools_,
-                  static_cast<std::uint16_t>(w), {}};
+                  static_cast<std::uint16_t>(w), {}, rt->link_up_.get()};
     for (const std::uint16_t p : polled[w]) env.rx.push_back(RxQueue{p, 0});
     rt->workers_.push_back(std::make_unique<Worker>(std::move(env)));
   }
@@ -125,10 +127,27 @@ std::uint64_t Runtime::publish(Snapshot snap) { return publisher_->publish(std::
 std::size_t Runtime::reclaim() { return publisher_->reclaim(); }
 
 bool Runtime::port_up(std::uint16_t port) const {
-  rte_eth_link link{};
-  if (port >= ids_.size() || rte_eth_link_get_nowait(ids_[port], &link) != 0) return false;
-  return link.link_status == RTE_ETH_LINK_UP;
+  return port < ids_.size() && link_up_ && link_up_[port].load(std::memory_order_relaxed) != 0;
 }
+
+std::vector<std::uint16_t> Runtime::poll_links() {
+  std::vector<std::uint16_t> changed;
+  for (std::size_t p = 0; p < ids_.size(); ++p) {
+    rte_eth_link link{};
+    const bool up = rte_eth_link_get_nowait(ids_[p], &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+    if (link_up_[p].exchange(up ? 1 : 0, std::memory_order_relaxed) != (up ? 1 : 0))
+      changed.push_back(static_cast<std::uint16_t>(p));
+  }
+  return changed;
+}
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> Runtime::worker_cycles() const {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+  for (const auto& w : workers_) out.emplace_back(w->busy_cycles(), w->idle_cycles());
+  return out;
+}
+
+std::uint64_t Runtime::tsc_hz() const noexcept { return rte_get_tsc_hz(); }
 
 std::uint32_t Runtime::workers_alive() const noexcept {
   std::uint32_t alive = 0;

@@ -55,11 +55,20 @@ class Runtime {
   const Generation& generation() const noexcept { return publisher_->current(); }
   const Snapshot& snapshot() const noexcept { return publisher_->current().snap; }
 
-  /// Link state of snapshot port `port` (no wait).
+  /// Link state of snapshot port `port` as last polled (poll_links()).
   bool port_up(std::uint16_t port) const;
+  /// Reads every port's link state (no wait) into what the workers check;
+  /// returns the ports whose state changed. Control thread.
+  std::vector<std::uint16_t> poll_links();
   /// The MAC of snapshot port `port`.
   const MacAddr& port_mac(std::uint16_t port) const { return caps_[port].mac; }
   std::uint32_t workers() const noexcept { return static_cast<std::uint32_t>(workers_.size()); }
+  /// Per worker: TSC cycles of iterations that received frames and of
+  /// iterations that received none. Any thread.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> worker_cycles() const;
+  /// TSC ticks per second.
+  std::uint64_t tsc_hz() const noexcept;
+
   /// Workers whose polling loop is running.
   std::uint32_t workers_alive() const noexcept;
 
@@ -70,6 +79,7 @@ class Runtime {
   std::vector<std::uint16_t> ids_;
   std::vector<PortCaps> caps_;
   std::unique_ptr<Publisher> publisher_;  // outlives the workers (RCU variable)
+  std::unique_ptr<std::atomic<std::uint8_t>[]> link_up_;  // per port, read by the workers
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::pair<Worker*, const std::atomic<bool>*>> launch_;  // worker_main's arguments
   std::vector<unsigned> lcores_;

@@ -69,7 +69,7 @@ std::string stats_json(const Snapshot& snap, const Totals& t, const std::vector<
     if (macs != nullptr && i < macs->size()) o << "\"mac\": " << quote(mac_text((*macs)[i].data())) << ", ";
     o << "\"rx_packets\": " << c.rx_packets << ", \"rx_bytes\": " << c.rx_bytes << ", \"tx_packets\": " << c.tx_packets
       << ", \"tx_bytes\": " << c.tx_bytes << ", \"rx_dropped\": " << c.rx_dropped << ", \"tx_dropped\": " << c.tx_dropped
-      << ", \"tx_nombuf\": " << c.tx_nombuf << ", \"rx_dropped_by\": {";
+      << ", \"tx_nombuf\": " << c.tx_nombuf << ", \"tx_link_down\": " << c.tx_link_down << ", \"rx_dropped_by\": {";
     for (std::size_t r = 0; r < kRxDropReasonNames.size(); ++r)
       o << (r ? ", " : "") << quote(std::string(kRxDropReasonNames[r])) << ": " << c.rx_dropped_by[r];
     o << "}}";

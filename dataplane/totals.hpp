@@ -14,7 +14,7 @@ namespace taas::dp {
 /// Plain sums of counters (no atomics), for reports.
 struct PortTotals {
   std::uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0, rx_dropped = 0, tx_dropped = 0,
-                tx_nombuf = 0;
+                tx_nombuf = 0, tx_link_down = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(RxDropReason::kCount)> rx_dropped_by{};
 };
 struct ServiceTotals {
@@ -44,6 +44,7 @@ inline void add(PortTotals& t, const PortCounters& c) {
   t.rx_dropped += c.rx_dropped.get();
   t.tx_dropped += c.tx_dropped.get();
   t.tx_nombuf += c.tx_nombuf.get();
+  t.tx_link_down += c.tx_link_down.get();
   for (std::size_t r = 0; r < t.rx_dropped_by.size(); ++r) t.rx_dropped_by[r] += c.rx_dropped_by[r].get();
 }
 

@@ -83,6 +83,9 @@ std::uint32_t Worker::poll_once() noexcept {
   }
   flush_all();
   if (total != 0) last_rx_.store(now, std::memory_order_relaxed);
+  const std::uint64_t spent = rte_rdtsc() - now;
+  std::atomic<std::uint64_t>& bucket = total != 0 ? busy_ : idle_;
+  bucket.store(bucket.load(std::memory_order_relaxed) + spent, std::memory_order_relaxed);
   // Nothing of this generation is held past this point.
   if (env_.rcu != nullptr) rte_rcu_qsbr_quiescent(env_.rcu, env_.tx_queue);
   return total;
@@ -299,9 +302,21 @@ void Worker::send_mirror(std::uint16_t port, rte_mbuf* m, std::uint16_t service,
   ++b.n;
 }
 
+bool Worker::link_down(std::uint16_t port) const noexcept {
+  return env_.link_up != nullptr && env_.link_up[port].load(std::memory_order_relaxed) == 0;
+}
+
 void Worker::flush_production(std::uint16_t port) noexcept {
   TxBuf& b = tx_[port];
   if (b.n == 0) return;
+  if (link_down(port)) {  // counted, not queued: a VM that is not there
+    PortCounters& pc = counters_->port[port];
+    rte_pktmbuf_free_bulk(b.pkts, b.n);
+    pc.tx_dropped.add(b.n);
+    pc.tx_link_down.add(b.n);
+    b.n = 0;
+    return;
+  }
   std::uint64_t bytes = 0;
   for (std::uint16_t i = 0; i < b.n; ++i) bytes += rte_pktmbuf_pkt_len(b.pkts[i]);
   const std::uint16_t sent = rte_eth_tx_burst((*env_.port_ids)[port], env_.tx_queue, b.pkts, b.n);
@@ -321,6 +336,12 @@ void Worker::flush_production(std::uint16_t port) noexcept {
 void Worker::flush_mirror(std::uint16_t port) noexcept {
   MirrorBuf& b = mtx_[port];
   if (b.n == 0) return;
+  if (link_down(port)) {  // the tap service's port is down
+    for (std::uint16_t i = 0; i < b.n; ++i) counters_->service[b.service[i]].dropped[idx(DropReason::kPortDown)].add();
+    rte_pktmbuf_free_bulk(b.pkts, b.n);
+    b.n = 0;
+    return;
+  }
   const std::uint16_t sent = rte_eth_tx_burst((*env_.port_ids)[port], env_.tx_queue, b.pkts, b.n);
   PortCounters& pc = counters_->port[port];
   std::uint64_t bytes = 0;

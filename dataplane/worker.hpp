@@ -39,6 +39,10 @@ struct WorkerEnv {
   Pools pools;
   std::uint16_t tx_queue = 0;  // this worker's index and its TX queue on every port
   std::vector<RxQueue> rx;
+  /// Per snapshot port: 1 while the link is up (the control loop updates
+  /// it). Null: every link is up. Frames for a port without link are
+  /// dropped and counted, never queued.
+  const std::atomic<std::uint8_t>* link_up = nullptr;
 };
 
 class Worker {
@@ -66,6 +70,11 @@ class Worker {
 
   /// True once run() has returned (release; pairs with an acquire load).
   bool done() const noexcept { return done_.load(std::memory_order_acquire); }
+
+  /// TSC cycles spent in iterations that received frames (busy) and in
+  /// iterations that received none (idle), since start (any thread).
+  std::uint64_t busy_cycles() const noexcept { return busy_.load(std::memory_order_relaxed); }
+  std::uint64_t idle_cycles() const noexcept { return idle_.load(std::memory_order_relaxed); }
 
   /// TSC of the last iteration that received a frame (any thread).
   std::uint64_t last_rx_tsc() const noexcept { return last_rx_.load(std::memory_order_relaxed); }
@@ -116,6 +125,7 @@ class Worker {
   void drop(rte_mbuf* m, std::uint16_t in, RxDropReason why) noexcept;
   void send(std::uint16_t port, rte_mbuf* m) noexcept;
   void send_mirror(std::uint16_t port, rte_mbuf* m, std::uint16_t service, std::uint32_t flow) noexcept;
+  bool link_down(std::uint16_t port) const noexcept;
   void flush_production(std::uint16_t port) noexcept;
   void flush_mirror(std::uint16_t port) noexcept;
   void flush_all() noexcept;
@@ -140,6 +150,7 @@ class Worker {
   std::uint64_t next_tick_ = 0;    // next neighbour maintenance
   std::uint64_t tick_tsc_ = 0, retry_tsc_ = 0, refresh_tsc_ = 0;
   std::atomic<std::uint64_t> last_rx_{0};
+  std::atomic<std::uint64_t> busy_{0}, idle_{0};  // single writer: the worker
   std::atomic<bool> done_{false};
 };
 

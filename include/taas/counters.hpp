@@ -52,6 +52,7 @@ struct alignas(64) PortCounters {
   Counter rx_dropped, tx_dropped;
   std::array<Counter, static_cast<std::size_t>(RxDropReason::kCount)> rx_dropped_by;
   Counter tx_nombuf;  // a flood copy could not be allocated
+  Counter tx_link_down;  // production frames dropped because the port had no link (also in tx_dropped)
 };
 
 struct alignas(64) ServiceCounters {

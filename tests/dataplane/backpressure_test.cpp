@@ -73,5 +73,41 @@ TEST(Backpressure, ExhaustedClonePoolDropsCopiesAsNombuf) {
   EXPECT_TRUE(rig.shutdown()) << "an mbuf leaked";
 }
 
+// Link state (issue 5): a monitor without link costs its copies (counted
+// as port_down), a VM port without link costs the frames for it (counted in
+// tx_dropped and tx_link_down, never queued); when the link comes back
+// everything flows again, and every mbuf returns.
+TEST(Backpressure, PortsWithoutLinkDropAndCount) {
+  RingRig rig(intent(""));
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  const auto sent = frames(10, 100);
+  rig.set_link("mon1", false);
+  rig.inject("vm1", sent);
+  rig.run();
+  EXPECT_EQ(rig.collect("vm2"), sent);  // production untouched
+  EXPECT_TRUE(rig.collect("mon1").empty());
+  const auto& svc = rig.counters().service[0];
+  EXPECT_EQ(svc.dropped[static_cast<std::size_t>(DropReason::kPortDown)].get(), sent.size());
+  EXPECT_EQ(svc.packets.get(), 0u);
+
+  rig.set_link("mon1", true);
+  rig.set_link("vm2", false);
+  rig.inject("vm1", sent);
+  rig.run();
+  EXPECT_TRUE(rig.collect("vm2").empty());
+  EXPECT_EQ(rig.collect("mon1"), sent);  // copies are made from what vm1 sent
+  const PortCounters& vm2 = rig.counters().port[rig.port("vm2")];
+  EXPECT_EQ(vm2.tx_link_down.get(), sent.size());
+  EXPECT_EQ(vm2.tx_dropped.get(), sent.size());
+  EXPECT_EQ(vm2.tx_packets.get(), sent.size());  // the first round only
+
+  rig.set_link("vm2", true);
+  rig.inject("vm1", sent);
+  rig.run();
+  EXPECT_EQ(rig.collect("vm2"), sent);
+  EXPECT_EQ(rig.collect("mon1"), sent);
+  EXPECT_TRUE(rig.shutdown()) << "an mbuf leaked";
+}
+
 }  // namespace
 }  // namespace taas::test

@@ -117,8 +117,11 @@ void RingRig::setup(const std::string& intent_yaml, const RigOptions& options) {
                                    std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count())));
   publisher_->publish(snap_);
 
+  links_ = std::make_unique<std::atomic<std::uint8_t>[]>(ids_.size());
+  for (std::size_t i = 0; i < ids_.size(); ++i) links_[i].store(1);
   for (unsigned w = 0; w < nworkers; ++w) {
-    dp::WorkerEnv env{publisher_->cell(), publisher_->rcu(), &ids_, &caps_, pools_, static_cast<std::uint16_t>(w), {}};
+    dp::WorkerEnv env{publisher_->cell(), publisher_->rcu(), &ids_, &caps_, pools_, static_cast<std::uint16_t>(w), {},
+                      links_.get()};
     for (const std::uint16_t p : polled[w]) env.rx.push_back(dp::RxQueue{p, 0});
     workers_.push_back(std::make_unique<dp::Worker>(std::move(env)));
   }

@@ -117,6 +117,9 @@ class RingRig {
   MacAddr mac(const std::string& name) const { return caps_[port(name)].mac; }
   /// The next-hop / sequence / clock state of the published generation.
   const dp::RemoteState& remote() const { return publisher_->current().remote; }
+  /// The link state the workers see for port `name` (all up at start;
+  /// net_ring's own link never goes down).
+  void set_link(const std::string& name, bool up) { links_[port(name)].store(up ? 1 : 0); }
   /// Snapshot swaps: publish a new generation (same ports), free the
   /// retired ones the workers have moved past (poll first).
   dp::Publisher& publisher() { return *publisher_; }
@@ -131,6 +134,7 @@ class RingRig {
   std::vector<std::uint16_t> ids_;
   std::vector<dp::PortCaps> caps_;
   std::unique_ptr<dp::Publisher> publisher_;  // outlives the workers
+  std::unique_ptr<std::atomic<std::uint8_t>[]> links_;  // per port, as the workers see it
   std::vector<std::unique_ptr<dp::Worker>> workers_;
   bool down_ = false;
 };

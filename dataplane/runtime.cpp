@@ -3,6 +3,8 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
+#include <rte_errno.h>
+#include <rte_pdump.h>
 #include <rte_lcore.h>
 
 #include <algorithm>
@@ -55,6 +57,10 @@ ctl::Result<std::unique_ptr<Runtime>> Runtime::start(Snapshot snap) {
     return caps.error();
   }
   rt->caps_ = std::move(caps).value();
+  // dpdk-dumpcap (a secondary process) can capture any port while taasd runs
+  // on hugepages; without shared memory (--no-huge) it cannot attach.
+  rt->pdump_ = rte_pdump_init() == 0;
+  if (!rt->pdump_) ctl::log(ctl::LogLevel::kDebug, std::string("packet capture unavailable: ") + rte_strerror(rte_errno));
 
   // Port i's RX queue is polled by worker i % workers; every worker owns TX
   // queue <its index> on every port.
@@ -101,6 +107,8 @@ bool Runtime::stop() {
   }
   if (publisher_ && publisher_->reclaim() != 0)  // every worker is offline now
     ctl::log(ctl::LogLevel::kWarning, "a retired snapshot generation could not be freed");
+  if (pdump_) rte_pdump_uninit();
+  pdump_ = false;
   close_ports(ids_);
   const bool returned = pools_.all_returned();
   if (!returned) ctl::log(ctl::LogLevel::kWarning, "some mbufs did not return to their pools");

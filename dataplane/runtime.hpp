@@ -41,6 +41,8 @@ class Runtime {
   /// Counters since start (summed over workers and generations), as
   /// --stats-out JSON. Control thread.
   std::string stats_json() const;
+  /// The same counters as numbers, indexed like snapshot(). Control thread.
+  Totals totals() const { return publisher_->totals(); }
 
   /// Publishes `snap` (same ports as the running one; the control plane
   /// guarantees it) as the next generation; returns its number. The
@@ -84,6 +86,7 @@ class Runtime {
   std::vector<std::pair<Worker*, const std::atomic<bool>*>> launch_;  // worker_main's arguments
   std::vector<unsigned> lcores_;
   std::atomic<bool> stop_{false};
+  bool pdump_ = false;  // rte_pdump_init() succeeded
   bool stopped_ = false;
 };
 

@@ -70,6 +70,24 @@ Problem choice(const CLI::Option* o, std::string text, std::initializer_list<std
   return o->get_name() + ": expected " + words + ", got " + in_quotes(text);
 }
 
+/// top's --interval: seconds from 0.1 (each sample makes taasd build the
+/// whole stats document; ten a second is plenty for a person) to a day.
+Problem interval_value(const CLI::Option* o, const std::string& text, std::chrono::milliseconds& out) {
+  if (o->count() == 0) return std::nullopt;
+  double seconds = 0;
+  std::size_t used = 0;
+  try {
+    seconds = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !(seconds >= 0.1) || seconds > 86400) {
+    return "--interval: expected a number of seconds from 0.1 to 86400, got " + in_quotes(text);
+  }
+  out = std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000)));
+  return std::nullopt;
+}
+
 /// The whole text of `path` ("-": standard input).
 Problem read_file(const std::string& path, std::string& out) {
   std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
@@ -90,6 +108,8 @@ void name_values(CLI::App* app) {
   static const std::vector<std::pair<std::string, std::string>> kTypes{
       {"socket", "PATH"},
       {"timeout", "SECONDS"},
+      {"interval", "SECONDS"},
+      {"iterations", "N"},
       {"format", "table|json|yaml|value"},
       {"column", "COLUMN"},
       {"encap", "none|erspan2|erspan3|vxlan"},
@@ -170,6 +190,7 @@ class Parser {
   bool erspan_platform_subheader_ = false;
   std::string tap_service_, direction_, erspan_session_id_, vlan_filter_;
   std::string file_, file_option_;
+  std::string interval_, iterations_;
 };
 
 Parser::Parser() {
@@ -324,6 +345,22 @@ void Parser::other_commands() {
   plain("export", "print the running state as an intent file", Op::kExport);
   output_options(plain("stats", "print the counters of ports, tap services and tap flows", Op::kStats), false);
   output_options(plain("health", "print taasd's generation, workers and uptime", Op::kHealth));
+
+  CLI::App* top = app_.add_subcommand("top", "a live view of the rates and drops of ports, tap services and tap flows");
+  const auto* interval = top->add_option("--interval", interval_, "seconds between samples (default 1)");
+  const auto* iterations =
+      top->add_option("--iterations", iterations_, "stop after N frames (default 0: until q or Ctrl-C)");
+  add_leaf(top, [=, this](Invocation& inv) -> Problem {
+    TopOptions options;
+    std::optional<std::uint32_t> frames;
+    Problem p = interval_value(interval, interval_, options.interval);
+    if (!p) p = number(iterations, iterations_, frames);
+    if (p) return p;
+    options.iterations = frames.value_or(0);
+    inv.top = options;
+    inv.requests.push_back({Op::kStats, std::monostate{}});
+    return std::nullopt;
+  });
 }
 
 void Parser::list_command(CLI::App* group, const std::string& what, Op op) {

@@ -11,11 +11,13 @@
 //     port list|show
 //     apply FILE | apply --file FILE      (FILE "-" reads stdin)
 //     export | stats | health
+//     top [--interval SECONDS] [--iterations N]   (a live view: taasctl/top.hpp)
 //   -f/--format table|json|yaml|value, -c/--column NAME on every command
 //   that prints a record or a list; -f on stats (table, json or yaml).
 //   --socket and --timeout are also accepted after the command.
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -26,6 +28,14 @@
 
 namespace taas::ctl::cli {
 
+/// `taasctl top`: poll `stats` every `interval`, draw `iterations` frames
+/// (0: until q or Ctrl-C). Each frame needs two samples, so N frames take
+/// N + 1 requests.
+struct TopOptions {
+  std::chrono::milliseconds interval{1000};
+  std::uint32_t iterations = 0;
+};
+
 /// What one command line asks taasctl to do.
 struct Invocation {
   std::string socket;  // --socket, else $TAASD_SOCKET, else kDefaultSocket
@@ -35,6 +45,9 @@ struct Invocation {
   /// Sent in order, one connection each, stopping at the first failure
   /// (several only for delete of several refs). Never empty.
   std::vector<Request> requests;
+  /// Set for `top`: requests is then the one `stats` request, sent again
+  /// every interval (taasctl/top.hpp) rather than once.
+  std::optional<TopOptions> top;
 };
 
 /// An Invocation to run, or (invocation empty) the exit code of a command

@@ -1,14 +1,24 @@
 #include "taasctl/run.hpp"
 
+#include <unistd.h>
+
+#include <iostream>
 #include <string>
 
 #include "control/protocol.hpp"
 #include "taasctl/client.hpp"
 #include "taasctl/render.hpp"
+#include "taasctl/top.hpp"
 
 namespace taas::ctl::cli {
 
 int run(const Invocation& inv, std::ostream& out, std::ostream& err) {
+  if (inv.top) {
+    // The live view redraws in place only on the process's own terminal;
+    // anything else (a pipe, a file, a test's stream) gets plain frames.
+    const bool terminal = &out == &std::cout && ::isatty(STDOUT_FILENO) != 0;
+    return run_top(inv, out, err, terminal, system_top_clock());
+  }
   for (const Request& request : inv.requests) {
     // No request id: one request per connection leaves nothing to match.
     const Exchange exchange = round_trip(inv.socket, encode_request({}, request), inv.timeout);

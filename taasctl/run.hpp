@@ -11,7 +11,9 @@ namespace taas::ctl::cli {
 
 /// Sends inv.requests in order, one connection each, printing each result
 /// to `out`; stops at the first failure, printing one "taasctl: ..." line
-/// to `err`. Returns the exit code.
+/// to `err`. Returns the exit code. With inv.top set, runs the live view
+/// instead (taasctl/top.hpp), on the terminal when `out` is std::cout and
+/// that is a terminal.
 int run(const Invocation& inv, std::ostream& out, std::ostream& err);
 
 /// The whole program: parse_command_line, then run. `env_socket` is

@@ -311,14 +311,14 @@ TEST(TaasctlCommandLine, OutputOptionsOnlyWhereSomethingIsPrinted) {
 
 TEST(TaasctlCommandLine, CommandsAreRequiredAndNamed) {
   const std::string hint = "\nRun with --help for more information.\n";
-  EXPECT_EQ(usage_error({}), "taasctl: expected a command: tap, port, apply, export, stats or health" + hint);
+  EXPECT_EQ(usage_error({}), "taasctl: expected a command: tap, port, apply, export, stats, health or top" + hint);
   EXPECT_EQ(usage_error({"tap"}), "taasctl: tap: expected a command: service or flow" + hint);
   EXPECT_EQ(usage_error({"tap", "service"}),
             "taasctl: tap service: expected a command: create, list, show, update or delete" + hint);
   EXPECT_EQ(usage_error({"tap", "router", "list"}),
             "taasctl: tap: unknown command \"router\"; expected service or flow" + hint);
   EXPECT_EQ(usage_error({"frobnicate"}),
-            "taasctl: unknown command \"frobnicate\"; expected tap, port, apply, export, stats or health" + hint);
+            "taasctl: unknown command \"frobnicate\"; expected tap, port, apply, export, stats, health or top" + hint);
   EXPECT_EQ(usage_error({"health", "now"}), "taasctl: The following argument was not expected: now" + hint);
 }
 

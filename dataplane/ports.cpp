@@ -69,15 +69,19 @@ ctl::Result<std::vector<PortCaps>> start_ports(const Snapshot& snap, const std::
       cap.mac = {0x02, 0x74, 0x61, 0x61, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
     }
 
-    rc = rte_eth_dev_configure(id, 1, tx_queues, &conf);
+    const bool vhost = info.driver_name != nullptr && std::string(info.driver_name) == "net_vhost";
+    cap.rx_queues = vhost ? std::max<std::uint16_t>(1, info.max_rx_queues) : 1;
+    rc = rte_eth_dev_configure(id, cap.rx_queues, tx_queues, &conf);
     if (rc != 0) return fail(port_error(snap, i, "configure failed", rc));
     std::uint16_t nb_rxd = static_cast<std::uint16_t>(snap.params.rx_queue_size);
     std::uint16_t nb_txd = static_cast<std::uint16_t>(snap.params.tx_queue_size);
     rc = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rxd, &nb_txd);
     if (rc != 0) return fail(port_error(snap, i, "descriptor counts rejected", rc));
     const int socket = rte_eth_dev_socket_id(id) < 0 ? 0 : rte_eth_dev_socket_id(id);
-    rc = rte_eth_rx_queue_setup(id, 0, nb_rxd, static_cast<unsigned>(socket), nullptr, pools.production);
-    if (rc != 0) return fail(port_error(snap, i, "RX queue set-up failed", rc));
+    for (std::uint16_t q = 0; q < cap.rx_queues; ++q) {
+      rc = rte_eth_rx_queue_setup(id, q, nb_rxd, static_cast<unsigned>(socket), nullptr, pools.production);
+      if (rc != 0) return fail(port_error(snap, i, "RX queue set-up failed", rc));
+    }
     rte_eth_txconf txconf = info.default_txconf;
     txconf.offloads = conf.txmode.offloads;
     for (std::uint16_t q = 0; q < tx_queues; ++q) {

@@ -15,13 +15,17 @@ namespace taas::dp {
 struct PortCaps {
   bool multi_seg_tx = false;  // the PMD advertises RTE_ETH_TX_OFFLOAD_MULTI_SEGS
   MacAddr mac{};              // the port's own address: source of ARP/ND and outer headers
+  /// RX queues set up (and to be polled): a vhost-user port gets one per
+  /// queue pair its `queues=` devarg allows, since the guest decides which
+  /// ones it sends on; every other port gets one.
+  std::uint16_t rx_queues = 1;
 };
 
 /// Resolves every snapshot port's device (already probed by EAL) to its DPDK
 /// port id, in snapshot order. Main thread.
 ctl::Result<std::vector<std::uint16_t>> find_ports(const Snapshot& snap);
 
-/// Configures one RX queue and `tx_queues` TX queues (one per worker) on
+/// Configures PortCaps::rx_queues RX queues and `tx_queues` TX queues (one per worker) on
 /// each port, masks requested offloads with the device's capabilities,
 /// enables promiscuous mode where the device has it, and starts the port.
 /// On error the ports started so far are stopped again. Main thread.

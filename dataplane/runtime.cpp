@@ -62,10 +62,16 @@ ctl::Result<std::unique_ptr<Runtime>> Runtime::start(Snapshot snap) {
   rt->pdump_ = rte_pdump_init() == 0;
   if (!rt->pdump_) ctl::log(ctl::LogLevel::kDebug, std::string("packet capture unavailable: ") + rte_strerror(rte_errno));
 
-  // Port i's RX queue is polled by worker i % workers; every worker owns TX
-  // queue <its index> on every port.
+  // RX queue q of port p is polled by worker (p + q) % workers; every worker
+  // owns TX queue <its index> on every port. The worker that polls queue 0
+  // of a port resolves the next hops on it (`polled`).
   std::vector<std::vector<std::uint16_t>> polled(nworkers);
-  for (std::size_t p = 0; p < first.ports.size(); ++p) polled[p % nworkers].push_back(static_cast<std::uint16_t>(p));
+  std::vector<std::vector<RxQueue>> queues(nworkers);
+  for (std::size_t p = 0; p < first.ports.size(); ++p) {
+    polled[p % nworkers].push_back(static_cast<std::uint16_t>(p));
+    for (std::uint16_t q = 0; q < rt->caps_[p].rx_queues; ++q)
+      queues[(p + q) % nworkers].push_back(RxQueue{static_cast<std::uint16_t>(p), q});
+  }
   const auto wall = std::chrono::system_clock::now().time_since_epoch();
   rt->publisher_ = std::make_unique<Publisher>(
       polled, SlotRegistry(rte_get_tsc_hz(), rte_rdtsc(),
@@ -78,7 +84,7 @@ ctl::Result<std::unique_ptr<Runtime>> Runtime::start(Snapshot snap) {
   for (std::uint32_t w = 0; w < nworkers; ++w) {
     WorkerEnv env{rt->publisher_->cell(), rt->publisher_->rcu(), &rt->ids_, &rt->caps_, rt->pools_,
                   static_cast<std::uint16_t>(w), {}, rt->link_up_.get()};
-    for (const std::uint16_t p : polled[w]) env.rx.push_back(RxQueue{p, 0});
+    env.rx = queues[w];
     rt->workers_.push_back(std::make_unique<Worker>(std::move(env)));
   }
   auto& contexts = rt->launch_;

@@ -89,23 +89,32 @@ def require_root_and_testpmd():
 class Vm:
     """One testpmd playing a VM on a taasd vhost-user socket."""
 
-    def __init__(self, rig, name, sock, rx_pcap=None, tx_pcap=None):
+    def __init__(self, rig, name, sock, rx_pcap=None, tx_pcap=None, queues=1):
+        """queues > 1: virtio_user gets that many queue pairs (and the
+        control queue multiqueue needs), testpmd --rxq/--txq that many, and
+        rx_pcap/tx_pcap are lists, one file per queue (net_pcap makes one
+        queue per rx_pcap/tx_pcap); io forward then maps virtio queue q to
+        pcap queue q both ways."""
         self.rig = rig
         self.name = name
         rig.vm_runs += 1
         self.prefix = f'{rig.prefix}-{name}-{rig.vm_runs}'
         self.log_path = rig.dir / f'{name}-{rig.vm_runs}.log'
         pcap = ['net_pcap0']
-        if rx_pcap is not None:
-            pcap.append(f'rx_pcap={rx_pcap}')
-        if tx_pcap is not None:
-            pcap.append(f'tx_pcap={tx_pcap}')
+        for key, files in (('rx_pcap', rx_pcap), ('tx_pcap', tx_pcap)):
+            if files is not None:
+                pcap += [f'{key}={f}' for f in (files if isinstance(files, (list, tuple)) else [files])]
+        virtio = f'net_virtio_user0,path={sock},server=0,queues={queues},queue_size={QUEUE_SIZE}'
+        if queues > 1:
+            virtio += ',cq=1'  # virtio_user: multiqueue needs the control queue
         argv = ['stdbuf', '-oL', '-eL', rig.testpmd,
                 '--lcores', '0@0,1@0', '--no-huge', '-m', '256', '--no-pci', f'--file-prefix={self.prefix}',
-                '--vdev', f'net_virtio_user0,path={sock},server=0,queues=1,queue_size={QUEUE_SIZE}',
+                '--vdev', virtio,
                 '--vdev', ','.join(pcap),
                 '--', '-i', '--forward-mode=io', '--no-flush-rx', '--total-num-mbufs=8192',
                 f'--rxd={QUEUE_SIZE}', f'--txd={QUEUE_SIZE}']
+        if queues > 1:
+            argv += [f'--rxq={queues}', f'--txq={queues}']
         log(f'  {name}: {" ".join(argv)}')
         self.out = open(self.log_path, 'wb')
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=self.out, stderr=subprocess.STDOUT)
@@ -208,8 +217,8 @@ class Rig:
     def port_sock(self, port):
         return self.dir / f'{port}.sock'
 
-    def vhost_device(self, index, port):
-        return f'net_vhost{index},iface={self.port_sock(port)},queues=1'
+    def vhost_device(self, index, port, queues=1):
+        return f'net_vhost{index},iface={self.port_sock(port)},queues={queues}'
 
     # -- taasd -----------------------------------------------------------
 
@@ -274,12 +283,12 @@ class Rig:
         raise Fail(f'taasd did not log "port {port}: link {state}" (#{count}) within {timeout:.0f} s:\n'
                    f'{self.log_text()[-3000:]}')
 
-    def vm(self, name, rx_pcap=None, tx_pcap=None):
+    def vm(self, name, rx_pcap=None, tx_pcap=None, queues=1):
         """Starts a VM on port `name`'s socket; waits until taasd sees its
         link up and testpmd shows its prompt (FIELD-NOTES: start forwarding
         earlier and the first frames are lost)."""
         ups = self.link_events(name, 'up')
-        v = Vm(self, name, self.port_sock(name), rx_pcap, tx_pcap)
+        v = Vm(self, name, self.port_sock(name), rx_pcap, tx_pcap, queues)
         self.wait_link(name, 'up', ups + 1)
         v.wait_prompt()
         return v

@@ -65,6 +65,7 @@ class Hooks final : public ctl::OpsHooks {
                               std::to_string((rte_rdtsc() - t0) * 1000000 / rte_get_tsc_hz()) + " us");
     swapped_ = g;
     apply_tsc_ = rt_.generation().published_tsc - std::min(request_tsc_, rt_.generation().published_tsc);
+    swaps_.observe(static_cast<double>(apply_tsc_) / static_cast<double>(rte_get_tsc_hz()));
     return g;
   }
   std::optional<ctl::SwapTiming> last_swap() const override {
@@ -79,6 +80,8 @@ class Hooks final : public ctl::OpsHooks {
   }
   /// When the request being handled arrived.
   void set_request_tsc(std::uint64_t tsc) { request_tsc_ = tsc; }
+  /// Every swap made by a change so far (taasd_swap_duration_seconds).
+  const SwapHistogram& swaps() const noexcept { return swaps_; }
   bool port_up(std::uint16_t port) const override { return rt_.port_up(port); }
   bool neighbor_resolved(std::uint16_t n) const override {
     std::uint8_t mac[6];
@@ -102,6 +105,7 @@ class Hooks final : public ctl::OpsHooks {
   std::uint64_t request_tsc_ = 0;
   std::uint64_t swapped_ = 0;    // generation of the latest swap made by a change
   std::uint64_t apply_tsc_ = 0;  // its request -> publication
+  SwapHistogram swaps_;
 };
 
 /// SIGHUP: the intent file, whole.
@@ -184,6 +188,16 @@ bool run_control(Runtime& rt, ctl::DesiredState& state, DaemonOptions& options,
     return ctl::handle_request(line, state, hooks, intent, options.state_file);
   };
   std::uint64_t next_link_poll = 0;
+  // The metrics board: filled before the first request is answered.
+  std::uint64_t refreshes = 0;
+  std::shared_ptr<const MetricsSnapshot> latest;
+  auto refresh = [&] {
+    if (!options.board) return;
+    latest = collect_metrics(rt, hooks.swaps(), ++refreshes, latest.get());
+    options.board->publish(latest);
+  };
+  refresh();
+  std::uint64_t next_refresh = rte_rdtsc() + rte_get_tsc_hz() * kRefreshMs / 1000;
   while (!stop.load()) {
     if (sock) {
       sock->poll_once(10, handler);
@@ -197,6 +211,10 @@ bool run_control(Runtime& rt, ctl::DesiredState& state, DaemonOptions& options,
         log(LogLevel::kInfo, "port " + rt.snapshot().ports[p].name + ": link " + (rt.port_up(p) ? "up" : "down"));
     }
     if (hup.exchange(false)) reload(rt, state, options, hooks);
+    if (const std::uint64_t now = rte_rdtsc(); now >= next_refresh) {  // every kRefreshMs
+      next_refresh = now + rte_get_tsc_hz() * kRefreshMs / 1000;
+      refresh();
+    }
     if (options.exit_idle_ms != 0 && rt.idle_ms() >= options.exit_idle_ms) {
       log(LogLevel::kInfo, "every port idle for " + std::to_string(options.exit_idle_ms) + " ms: exiting");
       break;

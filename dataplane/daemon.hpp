@@ -16,6 +16,9 @@
 // - SIGHUP re-reads the intent file and applies it whole, transactionally:
 //   it replaces the socket's changes (an invalid file changes nothing and is
 //   logged with its file, line and field).
+//
+// The loop also copies the counters onto the metrics board (metrics.hpp)
+// every kRefreshMs: the only place other threads learn them from.
 
 #include <atomic>
 #include <cstdint>
@@ -24,6 +27,7 @@
 
 #include "control/result.hpp"
 #include "control/state.hpp"
+#include "dataplane/metrics.hpp"
 #include "dataplane/runtime.hpp"
 
 namespace taas::dp {
@@ -35,6 +39,9 @@ struct DaemonOptions {
   std::string socket_group;  // empty: taasd's group
   std::string state_file;    // empty: changes are not persisted
   std::uint64_t exit_idle_ms = 0;
+  /// Refreshed with the counters every kRefreshMs (and each swap observed
+  /// into its histogram) for the metrics readers; null: none.
+  std::shared_ptr<MetricsBoard> board;
 };
 
 /// The state taasd starts with: the state file when it belongs to the

@@ -21,8 +21,11 @@
 #include "control/intent.hpp"
 #include "control/log.hpp"
 #include "dataplane/daemon.hpp"
+#include "dataplane/metrics.hpp"
+#include "dataplane/prometheus.hpp"
 #include "dataplane/runtime.hpp"
 #include "dataplane/stats_json.hpp"
+#include "dataplane/telemetry.hpp"
 
 namespace {
 
@@ -69,6 +72,8 @@ int main(int argc, char** argv) {
   bool no_socket = false;
   std::string state_file = "/var/lib/taasd/state.yaml";
   bool no_state = false;
+  std::string metrics_address = "127.0.0.1:9464";
+  bool no_metrics = false;
   app.add_option("--config", config,
                  "intent file (YAML); without it, the built-in demo intent (conf/demo.yaml)");
   app.add_option("--stats-out", stats_out, "write the counters as JSON to this file at exit");
@@ -85,12 +90,20 @@ int main(int argc, char** argv) {
                  "where changes made through the socket are kept across restarts")
       ->capture_default_str();
   app.add_flag("--no-state", no_state, "do not read or write a state file");
+  app.add_option("--metrics", metrics_address,
+                 "serve Prometheus metrics at http://ADDRESS:PORT/metrics (PORT 0: any free port)")
+      ->capture_default_str();
+  app.add_flag("--no-metrics", no_metrics, "do not serve Prometheus metrics");
   try {
     app.parse(own_argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
   taas::ctl::parse_log_level(log_level, taas::ctl::log_threshold());
+  if (const std::string err = taas::dp::check_listen_address(metrics_address); !no_metrics && !err.empty()) {
+    log(LogLevel::kError, "--metrics: " + err);
+    return kExitUsage;
+  }
 
   taas::dp::DaemonOptions options;
   options.intent_file = config;
@@ -112,6 +125,7 @@ int main(int argc, char** argv) {
   options.socket_group = socket_group;
   options.state_file = no_state ? "" : state_file;
   options.exit_idle_ms = exit_idle_ms;
+  options.board = std::make_shared<taas::dp::MetricsBoard>();
   bool used_state = false;
   auto loaded = taas::dp::initial_state(options, used_state);
   if (!loaded) {
@@ -155,11 +169,29 @@ int main(int argc, char** argv) {
   sigemptyset(&hup.sa_mask);
   sigaction(SIGHUP, &hup, nullptr);
 
+  // Metrics readers: DPDK telemetry commands (always) and the Prometheus
+  // listener; both read the board the control loop fills.
+  if (!taas::dp::register_telemetry(options.board))
+    log(LogLevel::kWarning, "telemetry: the /taasd/ commands could not be registered");
+  std::unique_ptr<taas::dp::MetricsExposer> exposer;
+  if (!no_metrics) {
+    auto listening = taas::dp::MetricsExposer::start(metrics_address, options.board);
+    if (!listening) {
+      log(LogLevel::kError, listening.error().to_string());
+      eal_cleanup();
+      return kExitRuntime;
+    }
+    exposer = std::move(listening).value();
+    log(LogLevel::kInfo, "metrics: http://" + metrics_address.substr(0, metrics_address.rfind(':')) + ":" +
+                             std::to_string(exposer->port()) + "/metrics");
+  }
+
   int rc = 0;
   {
     auto started = taas::dp::Runtime::start(std::move(snap));
     if (!started) {
       log(LogLevel::kError, started.error().to_string());
+      exposer.reset();
       eal_cleanup();
       return kExitRuntime;
     }
@@ -185,6 +217,7 @@ int main(int argc, char** argv) {
       }
     }
   }
+  exposer.reset();  // its threads read the board: stop them before EAL goes
   eal_cleanup();
   return rc;
 }

@@ -319,7 +319,7 @@ def run_taasd(args, case_dir, run_dir):
     (run_dir / "out").mkdir()
     prefix = f"taasd-e2e-{case_dir.name}-{os.getpid()}"
     cmd = [str(Path(args.taasd).resolve()), "--config", "intent.yaml", "--stats-out", "stats.json",
-           "--socket", "taasd.sock", "--state-file", "state.yaml",
+           "--socket", "taasd.sock", "--state-file", "state.yaml", "--no-metrics",
            "--exit-idle", str(args.exit_idle), "--"] + args.eal.split() + [f"--file-prefix={prefix}"]
     print(f"  run   (cd {run_dir} && {' '.join(cmd)})")
     with open(run_dir / "taasd.stdout", "wb") as so, open(run_dir / "taasd.stderr", "wb") as se:

@@ -11,6 +11,10 @@ full rate, driven through the socket (raw or by taasctl) while it forwards.
          port of the network
     mon  net_null, no-rx=1: the monitor port every tap service uses
 
+taasd serves no Prometheus metrics unless the rig is made with metrics=True:
+then it listens on a free loopback port (--metrics 127.0.0.1:0), which
+Rig.metrics_url() reads from taasd's log. extra_args go before the EAL's.
+
 Every run gets its own temporary folder (intent, pcap, socket, state file,
 stats file, log) and its own EAL --file-prefix, whose runtime folder is
 removed at the end. Rig.close() stops a taasd that is still running (SIGKILL
@@ -173,8 +177,10 @@ class Client:
 class Rig:
     """One taasd run directory; start()/stop() may be repeated (restart)."""
 
-    def __init__(self, taasd, name, taasctl=None):
+    def __init__(self, taasd, name, taasctl=None, metrics=False, extra_args=()):
         self.taasd = str(Path(taasd).resolve())
+        self.metrics = metrics
+        self.extra_args = list(extra_args)
         self.taasctl = str(Path(taasctl).resolve()) if taasctl else None
         self.dir = Path(tempfile.mkdtemp(prefix=f'taas-live-{name}-'))
         self.prefix = f'taas-live-{name}-{os.getpid()}'
@@ -202,7 +208,8 @@ class Rig:
         with contextlib.suppress(FileNotFoundError):
             self.stats_path.unlink()
         argv = [self.taasd, '--config', str(self.intent), '--socket', str(self.sock_path),
-                '--state-file', str(self.state), '--stats-out', str(self.stats_path), '--',
+                '--state-file', str(self.state), '--stats-out', str(self.stats_path),
+                *(['--metrics', '127.0.0.1:0'] if self.metrics else ['--no-metrics']), *self.extra_args, '--',
                 '--no-huge', '-m', '512', f'--file-prefix={self.prefix}', '-l', '0,1']
         log(f'  start: {" ".join(argv)}')
         with open(self.log_path, 'wb') as out:
@@ -223,6 +230,11 @@ class Rig:
                     pass
             time.sleep(0.05)
         raise Fail(f'taasd did not answer on {self.sock_path} within {START_TIMEOUT:.0f} s:\n{self.log_text()}')
+
+    def metrics_url(self):
+        """http://127.0.0.1:PORT/metrics of the current run, from its log."""
+        line = self.wait_log(r'metrics: http://127\.0\.0\.1:\d+/metrics$', timeout=5)
+        return line.split('metrics: ', 1)[1]
 
     def send(self, sig):
         self.proc.send_signal(sig)

@@ -294,7 +294,7 @@ class Taasd:
         self.logf = open(os.path.join(tmp, 'taasd.log'), 'w+')
         self.proc = subprocess.Popen([binary, '--config', self.intent, '--stats-out', self.stats,
                                       '--socket', os.path.join(tmp, 'taasd.sock'),
-                                      '--state-file', os.path.join(tmp, 'state.yaml')],
+                                      '--state-file', os.path.join(tmp, 'state.yaml'), '--no-metrics'],
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         rig.procs.append(('taasd', self.proc))
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from vhost_rig import (VM1_MAC, VM2_MAC, Fail, Rig, check, load_scapy, log, main, merged_frames,  # noqa: E402
-                       read_pcap, same_frames, write_pcap)
+                       read_pcap, same_frames, write_pcap, frames_of_vm2, one_flow_intent)
 
 SIZES = [60, 64, 128, 512, 1000, 1514]
 UNICAST_PER_PHASE = 200
@@ -58,31 +58,6 @@ def frames_of_vm1(phase):
     return out
 
 
-def frames_of_vm2():
-    sc = load_scapy()
-    Ether, IP, UDP, Raw = sc['Ether'], sc['IP'], sc['UDP'], sc['Raw']
-    return [bytes(Ether(src=VM2_MAC, dst=VM1_MAC) / IP(src='10.0.0.2', dst='10.0.0.1') /
-                  UDP(sport=4000, dport=20000 + i) / Raw(bytes([i]) * (18 + 7 * i))) for i in range(REPLIES)]
-
-
-def intent(rig):
-    return '\n'.join([
-        'version: 1',
-        'dataplane:',
-        '  workers: 1',
-        'networks:',
-        '  - {name: net-a, vlan: 100}',
-        'ports:',
-        f'  - {{name: vm1, device: "{rig.vhost_device(0, "vm1")}", role: vm, network: net-a}}',
-        f'  - {{name: vm2, device: "{rig.vhost_device(1, "vm2")}", role: vm, network: net-a}}',
-        f'  - {{name: mon, device: "{rig.vhost_device(2, "mon")}", role: monitor}}',
-        'tap_services:',
-        '  - {name: ts_0, port: mon}',
-        'tap_flows:',
-        '  - {name: tf_0, source_port: vm1, tap_service: ts_0, direction: BOTH}',
-    ]) + '\n'
-
-
 def statuses(rig):
     return (rig.call('tap_service.show', {'ref': 'ts_0'})['status'],
             rig.call('tap_flow.show', {'ref': 'tf_0'})['status'],
@@ -103,7 +78,7 @@ def run(taasd):
 
 def scenario(rig):
     a = {p: frames_of_vm1(p) for p in (1, 2, 3)}
-    r = frames_of_vm2()
+    r = frames_of_vm2(REPLIES, 20000, 7)
     every = a[1] + a[2] + a[3] + r
     assert len(set(every)) == len(every), 'test frames must be distinct'
     for p in (1, 2, 3):
@@ -111,7 +86,7 @@ def scenario(rig):
     write_pcap(rig.dir / 'vm2-send.pcap', r)
     n = len(a[1])  # per phase
 
-    rig.start(intent(rig))
+    rig.start(one_flow_intent(rig))
     for port in ('vm1', 'vm2', 'mon'):
         check(rig.port_sock(port).exists(), f'taasd created the vhost-user socket of {port}')
     check(statuses(rig) == ('DOWN', 'DOWN', 'DOWN'), 'before any VM connects ts_0, tf_0 and port mon are DOWN',

@@ -56,7 +56,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from vhost_rig import (VM1_MAC, VM2_MAC, Fail, Rig, check, load_scapy, log, main, merged_frames,  # noqa: E402
-                       read_pcap, same_frames, write_pcap)
+                       read_pcap, same_frames, write_pcap, frames_of_vm2, one_flow_intent)
 
 SIZES = [60, 64, 128, 512, 1000, 1514]
 PER_QUEUE = 150   # unicast frames per queue (+ one ARP broadcast)
@@ -87,31 +87,6 @@ def queue_of(frame):
     """The queue marker of one of vm1's frames (None for an ARP or a reply)."""
     m = re.search(rb'taas-mq q(\d) #', frame)
     return int(m.group(1)) if m else None
-
-
-def frames_of_vm2():
-    sc = load_scapy()
-    Ether, IP, UDP, Raw = sc['Ether'], sc['IP'], sc['UDP'], sc['Raw']
-    return [bytes(Ether(src=VM2_MAC, dst=VM1_MAC) / IP(src='10.0.0.2', dst='10.0.0.1') /
-                  UDP(sport=4000, dport=30000 + i) / Raw(bytes([i]) * (18 + 11 * i))) for i in range(REPLIES)]
-
-
-def intent(rig):
-    return '\n'.join([
-        'version: 1',
-        'dataplane:',
-        '  workers: 1',
-        'networks:',
-        '  - {name: net-a, vlan: 100}',
-        'ports:',
-        f'  - {{name: vm1, device: "{rig.vhost_device(0, "vm1", QUEUES)}", role: vm, network: net-a}}',
-        f'  - {{name: vm2, device: "{rig.vhost_device(1, "vm2", QUEUES)}", role: vm, network: net-a}}',
-        f'  - {{name: mon, device: "{rig.vhost_device(2, "mon", QUEUES)}", role: monitor}}',
-        'tap_services:',
-        '  - {name: ts_0, port: mon}',
-        'tap_flows:',
-        '  - {name: tf_0, source_port: vm1, tap_service: ts_0, direction: BOTH}',
-    ]) + '\n'
 
 
 def nbytes(frames):
@@ -202,7 +177,7 @@ def build_shim(folder):
 
 def scenario(rig, started_hook=None):
     q = [frames_of_vm1(k) for k in range(QUEUES)]
-    r = frames_of_vm2()
+    r = frames_of_vm2(REPLIES, 30000, 11)
     sent = q[0] + q[1]
     every = sent + r
     assert len(set(every)) == len(every), 'test frames must be distinct'
@@ -212,7 +187,7 @@ def scenario(rig, started_hook=None):
         write_pcap(rig.dir / f'vm1-send-q{k}.pcap', q[k])
     write_pcap(rig.dir / 'vm2-send.pcap', r)
 
-    rig.start(intent(rig))
+    rig.start(one_flow_intent(rig, QUEUES))
     if started_hook:
         started_hook()
     mon = rig.vm('mon', tx_pcap=rig.dir / 'mon-recv.pcap')

@@ -360,3 +360,34 @@ def merged_frames(got, parts, what):
         raise Fail(f'{what}: only {pos} of {[len(p) for p in parts]} expected frames arrived')
     check(True, f'{what}: {len(got)} frames = ' + ' + '.join(str(len(p)) for p in parts) +
           ', byte-equal, each stream in order')
+
+
+# -- the scenario both tests share -----------------------------------------
+
+def frames_of_vm2(count, port_base, step):
+    """What vm2 sends back to vm1: `count` UDP frames, dport port_base + i,
+    payload growing by `step` bytes a frame."""
+    sc = load_scapy()
+    Ether, IP, UDP, Raw = sc['Ether'], sc['IP'], sc['UDP'], sc['Raw']
+    return [bytes(Ether(src=VM2_MAC, dst=VM1_MAC) / IP(src='10.0.0.2', dst='10.0.0.1') /
+                  UDP(sport=4000, dport=port_base + i) / Raw(bytes([i]) * (18 + step * i))) for i in range(count)]
+
+
+def one_flow_intent(rig, queues=1):
+    """vm1 and vm2 on one network, mon a monitor, all net_vhost with
+    `queues` queue pairs; tap service ts_0 on mon, tap flow tf_0 vm1 BOTH."""
+    return '\n'.join([
+        'version: 1',
+        'dataplane:',
+        '  workers: 1',
+        'networks:',
+        '  - {name: net-a, vlan: 100}',
+        'ports:',
+        f'  - {{name: vm1, device: "{rig.vhost_device(0, "vm1", queues)}", role: vm, network: net-a}}',
+        f'  - {{name: vm2, device: "{rig.vhost_device(1, "vm2", queues)}", role: vm, network: net-a}}',
+        f'  - {{name: mon, device: "{rig.vhost_device(2, "mon", queues)}", role: monitor}}',
+        'tap_services:',
+        '  - {name: ts_0, port: mon}',
+        'tap_flows:',
+        '  - {name: tf_0, source_port: vm1, tap_service: ts_0, direction: BOTH}',
+    ]) + '\n'

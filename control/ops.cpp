@@ -9,37 +9,16 @@
 
 #include "control/intent_model.hpp"
 #include "control/protocol.hpp"
+#include "control/resource_status.hpp"
 #include "control/state.hpp"
 
 namespace taas::ctl {
 namespace {
 
-/// Per service: a next hop its copies need (kNone when none or not remote).
-std::vector<std::uint16_t> service_neighbors(const Snapshot& snap) {
-  std::vector<std::uint16_t> out(snap.services.size(), kNone);
-  for (const auto* table : {&snap.mirror_out, &snap.mirror_in})
-    for (const auto& targets : *table)
-      for (const MirrorTarget& t : targets)
-        if (t.encap != kNoIndex && t.service < out.size()) out[t.service] = snap.encaps[t.encap].neighbor;
-  return out;
-}
-
-bool external(const Snapshot& snap, const ServiceEntry& s) {
-  return s.encap != Encap::kNone && s.port != kNone && snap.ports[s.port].role == PortRole::kUplink;
-}
-
-std::string_view service_status(const Snapshot& snap, const OpsHooks& hooks, std::size_t i,
-                                const std::vector<std::uint16_t>& neighbors) {
-  const ServiceEntry& s = snap.services[i];
-  if (s.port != kNone && !hooks.port_up(s.port)) return "DOWN";
-  if (neighbors[i] != kNone && !hooks.neighbor_resolved(neighbors[i])) return "ERROR";
-  return "ACTIVE";
-}
-
 void write_service(JsonWriter& w, const Snapshot& snap, const OpsHooks& hooks, std::size_t i,
                    const std::vector<std::uint16_t>& neighbors) {
   const ServiceEntry& s = snap.services[i];
-  const bool ext = external(snap, s);
+  const bool ext = external_service(snap, s);
   std::size_t flows = 0;
   for (const FlowEntry& f : snap.flows) flows += f.service == i ? 1 : 0;
   w.begin_object().field("id", s.uuid).field("name", s.name).field("description", s.description);
@@ -67,9 +46,7 @@ void write_flow(JsonWriter& w, const Snapshot& snap, const OpsHooks& hooks, std:
   if (f.vlan_filter.empty()) w.key("vlan_filter").null(); else w.field("vlan_filter", f.vlan_filter);
   if (f.erspan_session_id == kNone) w.key("erspan_session_id").null();
   else w.field_uint("erspan_session_id", f.erspan_session_id);
-  const std::string_view status =
-      hooks.port_up(f.source_port) ? service_status(snap, hooks, f.service, neighbors) : "DOWN";
-  w.field("status", status).end_object();
+  w.field("status", flow_status(snap, hooks, i, neighbors)).end_object();
 }
 
 void write_port(JsonWriter& w, const Snapshot& snap, const OpsHooks& hooks, std::size_t i) {

@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "control/control_socket.hpp"
+#include "control/http_server.hpp"
 #include "control/log.hpp"
+#include "control/neutron_api.hpp"
 #include "control/ops.hpp"
 #include "dataplane/stats_json.hpp"
 
@@ -182,11 +184,33 @@ bool run_control(Runtime& rt, ctl::DesiredState& state, DaemonOptions& options,
     sock = std::move(opened).value();
     log(LogLevel::kInfo, "control socket: " + options.socket_path);
   }
+  std::unique_ptr<ctl::HttpServer> http;
+  if (!options.neutron_address.empty()) {
+    auto address = ctl::parse_listen_address(options.neutron_address, "--neutron-api");
+    auto opened = address ? ctl::HttpServer::open(address.value(), "--neutron-api")
+                          : ctl::Result<std::unique_ptr<ctl::HttpServer>>(address.error());
+    if (!opened) {
+      log(LogLevel::kError, "neutron api: " + opened.error().to_string());
+      return false;
+    }
+    http = std::move(opened).value();
+    http->set_error_body(&ctl::NeutronApi::error);
+    const std::string host = options.neutron_address.substr(0, options.neutron_address.rfind(':'));
+    log(LogLevel::kInfo, "neutron api: http://" + host + ":" + std::to_string(http->port()) + "/v2.0" +
+                             (options.neutron_token.empty() ? " (no token: loopback only)" : " (X-Auth-Token)"));
+  }
   const std::string intent = intent_label(options);
   const ctl::ControlSocket::Handler handler = [&](std::string_view line) {
     hooks.set_request_tsc(rte_rdtsc());
     return ctl::handle_request(line, state, hooks, intent, options.state_file);
   };
+  ctl::NeutronApi api(state, hooks, options.neutron_token);
+  const ctl::HttpServer::Handler http_handler = [&](const ctl::HttpRequest& request) {
+    hooks.set_request_tsc(rte_rdtsc());
+    return api.handle(request);
+  };
+  // Both listeners share the loop's 10 ms: 5 ms each when both are open.
+  const int wait_ms = sock && http ? 5 : 10;
   std::uint64_t next_link_poll = 0;
   // The metrics board: filled before the first request is answered.
   std::uint64_t refreshes = 0;
@@ -199,11 +223,9 @@ bool run_control(Runtime& rt, ctl::DesiredState& state, DaemonOptions& options,
   refresh();
   std::uint64_t next_refresh = rte_rdtsc() + rte_get_tsc_hz() * kRefreshMs / 1000;
   while (!stop.load()) {
-    if (sock) {
-      sock->poll_once(10, handler);
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    if (sock) sock->poll_once(wait_ms, handler);
+    if (http) http->poll_once(wait_ms, http_handler);
+    if (!sock && !http) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     rt.reclaim();
     if (const std::uint64_t now = rte_rdtsc(); now >= next_link_poll) {  // every 100 ms
       next_link_poll = now + rte_get_tsc_hz() / 10;

@@ -38,6 +38,13 @@ struct DaemonOptions {
   std::string socket_path;   // empty: no control socket
   std::string socket_group;  // empty: taasd's group
   std::string state_file;    // empty: changes are not persisted
+  /// The Neutron TaaS API (control/neutron_api.hpp): "ADDRESS:PORT" to
+  /// listen on, empty: off. Its changes are published and persisted like
+  /// the socket's.
+  std::string neutron_address;
+  /// X-Auth-Token every API request must carry; empty: none (main allows
+  /// that only on a loopback address).
+  std::string neutron_token;
   std::uint64_t exit_idle_ms = 0;
   /// Refreshed with the counters every kRefreshMs (and each swap observed
   /// into its histogram) for the metrics readers; null: none.
@@ -54,7 +61,8 @@ std::string save_state(const DaemonOptions& options, const ctl::DesiredState& st
 
 /// Runs the control loop until `stop` is set or every port has been idle
 /// for exit_idle_ms; `hup` is cleared each time a reload is done. Returns
-/// false when the control socket could not be opened (nothing ran).
+/// false when the control socket or the Neutron API listener could not be
+/// opened (nothing ran).
 /// A reload updates options.intent_text.
 bool run_control(Runtime& rt, ctl::DesiredState& state, DaemonOptions& options,
                  const std::atomic<bool>& stop, std::atomic<bool>& hup);

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -17,6 +18,8 @@
 #include "control/eal_args.hpp"
 #include <fstream>
 #include <sstream>
+
+#include "control/http_server.hpp"
 
 #include "control/intent.hpp"
 #include "control/log.hpp"
@@ -74,6 +77,9 @@ int main(int argc, char** argv) {
   bool no_state = false;
   std::string metrics_address = "127.0.0.1:9464";
   bool no_metrics = false;
+  std::string neutron_api;
+  std::string neutron_token;
+  std::string neutron_token_file;
   app.add_option("--config", config,
                  "intent file (YAML); without it, the built-in demo intent (conf/demo.yaml)");
   app.add_option("--stats-out", stats_out, "write the counters as JSON to this file at exit");
@@ -94,6 +100,18 @@ int main(int argc, char** argv) {
                  "serve Prometheus metrics at http://ADDRESS:PORT/metrics (PORT 0: any free port)")
       ->capture_default_str();
   app.add_flag("--no-metrics", no_metrics, "do not serve Prometheus metrics");
+  CLI::Option* neutron_opt =
+      app.add_option("--neutron-api", neutron_api,
+                     "serve the Neutron Tap-as-a-Service API at http://ADDRESS:PORT/v2.0 "
+                     "(127.0.0.1:9696 when given without a value)")
+          ->expected(0, 1)
+          ->default_str("127.0.0.1:9696");
+  CLI::Option* token_opt = app.add_option(
+      "--neutron-token", neutron_token,
+      "X-Auth-Token every Neutron API request must carry (required unless the API listens on loopback)");
+  app.add_option("--neutron-token-file", neutron_token_file,
+                 "read the Neutron API token from this file (its first line)")
+      ->excludes(token_opt);
   try {
     app.parse(own_argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -103,6 +121,41 @@ int main(int argc, char** argv) {
   if (const std::string err = taas::dp::check_listen_address(metrics_address); !no_metrics && !err.empty()) {
     log(LogLevel::kError, "--metrics: " + err);
     return kExitUsage;
+  }
+
+  if (neutron_opt->count() == 0 && (!neutron_token.empty() || !neutron_token_file.empty())) {
+    log(LogLevel::kError, "--neutron-token and --neutron-token-file need --neutron-api");
+    return kExitUsage;
+  }
+  if (!neutron_token_file.empty()) {
+    std::ifstream in(neutron_token_file);
+    if (!in || !std::getline(in, neutron_token)) {
+      log(LogLevel::kError, "--neutron-token-file: cannot read " + neutron_token_file);
+      return kExitUsage;
+    }
+    while (!neutron_token.empty() && std::isspace(static_cast<unsigned char>(neutron_token.back())))
+      neutron_token.pop_back();
+    if (neutron_token.empty()) {
+      log(LogLevel::kError, "--neutron-token-file: " + neutron_token_file + " holds no token on its first line");
+      return kExitUsage;
+    }
+  }
+  if (neutron_opt->count() != 0) {
+    auto address = taas::ctl::parse_listen_address(neutron_api, "--neutron-api");
+    if (!address) {
+      log(LogLevel::kError, address.error().to_string());
+      return kExitUsage;
+    }
+    if (token_opt->count() != 0 && neutron_token.empty()) {
+      log(LogLevel::kError, "--neutron-token: the token must not be empty");
+      return kExitUsage;
+    }
+    if (neutron_token.empty() && !address.value().loopback) {
+      log(LogLevel::kError, "--neutron-api " + neutron_api +
+                                ": not a loopback address, and no token is set; give --neutron-token or "
+                                "--neutron-token-file, or listen on 127.0.0.1");
+      return kExitUsage;
+    }
   }
 
   taas::dp::DaemonOptions options;
@@ -125,6 +178,8 @@ int main(int argc, char** argv) {
   options.socket_group = socket_group;
   options.state_file = no_state ? "" : state_file;
   options.exit_idle_ms = exit_idle_ms;
+  options.neutron_address = neutron_opt->count() != 0 ? neutron_api : "";
+  options.neutron_token = neutron_token;
   options.board = std::make_shared<taas::dp::MetricsBoard>();
   bool used_state = false;
   auto loaded = taas::dp::initial_state(options, used_state);

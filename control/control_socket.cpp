@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "control/fd_io.hpp"
 #include "control/protocol.hpp"
 
 namespace taas::ctl {
@@ -199,18 +200,9 @@ void ControlSocket::read_client(Client& c, const Handler& handler) {
 }
 
 void ControlSocket::write_client(Client& c) {
-  while (!c.out.empty()) {
-    const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        c.out.clear();
-        c.closing = true;
-      }
-      return;
-    }
-    c.out.erase(0, static_cast<std::size_t>(n));
-  }
+  if (send_pending(c.fd, c.out)) return;
+  c.out.clear();
+  c.closing = true;
 }
 
 void ControlSocket::poll_once(int timeout_ms, const Handler& handler) {

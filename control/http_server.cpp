@@ -2,6 +2,7 @@
 // control thread, built like the control socket (control_socket.cpp).
 
 #include "control/http_server.hpp"
+#include "control/fd_io.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -372,19 +373,13 @@ void HttpServer::read_client(Client& c, const Handler& handler) {
 }
 
 void HttpServer::write_client(Client& c) {
-  while (!c.out.empty()) {
-    const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        c.out.clear();
-        c.closing = true;
-      }
-      return;
-    }
-    c.last_active = std::chrono::steady_clock::now();
-    c.out.erase(0, static_cast<std::size_t>(n));
+  const std::size_t before = c.out.size();
+  if (!send_pending(c.fd, c.out)) {
+    c.out.clear();
+    c.closing = true;
+    return;
   }
+  if (c.out.size() != before) c.last_active = std::chrono::steady_clock::now();
 }
 
 void HttpServer::reap() {

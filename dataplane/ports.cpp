@@ -11,6 +11,8 @@
 namespace taas::dp {
 namespace {
 
+constexpr std::uint64_t kRssHash = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+
 ctl::Error port_error(const Snapshot& snap, std::size_t i, const std::string& what, int rc) {
   return ctl::Error{snap.source, 0, 0, "ports[" + std::to_string(i) + "].device",
                     "port '" + snap.ports[i].name + "' (" + snap.ports[i].device + "): " + what + ": " +
@@ -70,7 +72,19 @@ ctl::Result<std::vector<PortCaps>> start_ports(const Snapshot& snap, const std::
     }
 
     const bool vhost = info.driver_name != nullptr && std::string(info.driver_name) == "net_vhost";
-    cap.rx_queues = vhost ? std::max<std::uint16_t>(1, info.max_rx_queues) : 1;
+    // RSS: a device that hashes spreads its frames over one RX queue per
+    // worker (by IP addresses and L4 ports, so a flow stays in order on one
+    // worker).
+    const std::uint64_t rss = kRssHash & info.flow_type_rss_offloads;
+    if (vhost) {
+      cap.rx_queues = std::max<std::uint16_t>(1, info.max_rx_queues);
+    } else if (rss != 0 && tx_queues > 1 && info.max_rx_queues > 1) {
+      cap.rx_queues = std::min(tx_queues, info.max_rx_queues);
+      conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+      conf.rx_adv_conf.rss_conf.rss_hf = rss;
+    } else {
+      cap.rx_queues = 1;
+    }
     rc = rte_eth_dev_configure(id, cap.rx_queues, tx_queues, &conf);
     if (rc != 0) return fail(port_error(snap, i, "configure failed", rc));
     std::uint16_t nb_rxd = static_cast<std::uint16_t>(snap.params.rx_queue_size);

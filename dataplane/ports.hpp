@@ -17,7 +17,8 @@ struct PortCaps {
   MacAddr mac{};              // the port's own address: source of ARP/ND and outer headers
   /// RX queues set up (and to be polled): a vhost-user port gets one per
   /// queue pair its `queues=` devarg allows, since the guest decides which
-  /// ones it sends on; every other port gets one.
+  /// ones it sends on; a device with RSS gets one per worker (up to what it
+  /// offers); every other port gets one.
   std::uint16_t rx_queues = 1;
 };
 

@@ -37,8 +37,9 @@ ctl::Result<std::unique_ptr<Runtime>> Runtime::start(Snapshot snap) {
   // production pool must cover every RX and TX ring plus every clone that can
   // exist; otherwise a slow monitor could starve production of mbufs.
   DataplaneParams sized = first.params;
-  const std::uint64_t rings = first.ports.size() *
-                              (std::uint64_t{sized.rx_queue_size} + std::uint64_t{sized.tx_queue_size} * nworkers);
+  // Up to one RX queue per worker on a port with RSS, one TX queue each.
+  const std::uint64_t rings = first.ports.size() * nworkers *
+                              (std::uint64_t{sized.rx_queue_size} + std::uint64_t{sized.tx_queue_size});
   const std::uint64_t need = rings + sized.clone_pool_size + std::uint64_t{nworkers} * 1024;
   if (sized.pool_size < need) {
     ctl::log(ctl::LogLevel::kDebug, "production pool raised from " + std::to_string(sized.pool_size) + " to " +

@@ -30,6 +30,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "tests/dataplane/swap_fixture.hpp"
@@ -78,13 +79,24 @@ int tsan_pool_alloc(rte_mempool* mp) {
   return 0;
 }
 void tsan_pool_free(rte_mempool* mp) { rte_ring_free(pool_ring(mp)); }
+// ring_mp_mc's multi-consumer path orders the consumers' tail stores with a
+// relaxed wait, so under the C11 model a consumer's slot reads are not
+// formally ordered before a later producer's writes to the same slot (TSan
+// reported it in one CI run with two workers). The algorithm is sound on
+// x86; a lock around each call states the pool's hand-off for TSan.
+std::mutex tsan_pool_lock;
 int tsan_pool_enqueue(rte_mempool* mp, void* const* objs, unsigned n) {
+  const std::lock_guard<std::mutex> hold(tsan_pool_lock);
   return rte_ring_mp_enqueue_bulk(pool_ring(mp), objs, n, nullptr) == 0 ? -ENOBUFS : 0;
 }
 int tsan_pool_dequeue(rte_mempool* mp, void** objs, unsigned n) {
+  const std::lock_guard<std::mutex> hold(tsan_pool_lock);
   return rte_ring_mc_dequeue_bulk(pool_ring(mp), objs, n, nullptr) == 0 ? -ENOBUFS : 0;
 }
-unsigned tsan_pool_count(const rte_mempool* mp) { return rte_ring_count(pool_ring(mp)); }
+unsigned tsan_pool_count(const rte_mempool* mp) {
+  const std::lock_guard<std::mutex> hold(tsan_pool_lock);
+  return rte_ring_count(pool_ring(mp));
+}
 
 void* tail(rte_ring* r) { return const_cast<std::uint32_t*>(&r->prod.tail); }
 

@@ -2,7 +2,8 @@
 
 namespace taas::dp {
 
-MacTable::MacTable(std::uint32_t capacity, std::uint64_t age_ticks) : age_ticks_(age_ticks) {
+MacTable::MacTable(std::uint32_t capacity, std::uint64_t age_ticks)
+    : age_ticks_(age_ticks), refresh_ticks_(age_ticks / 16) {
   std::uint32_t n = kProbe;
   while (n < capacity) n <<= 1;
   entries_.resize(n);
@@ -17,8 +18,12 @@ void MacTable::learn(std::uint16_t network, const std::uint8_t* mac, std::uint16
   for (std::uint32_t i = 0; i < kProbe; ++i) {
     Entry& e = entries_[(first + i) & mask_];
     if (e.key == key) {  // refresh, or move after the host moved
-      e.port = port;
-      e.seen = now;
+      // A known host is re-stamped only once a sixteenth of its age has
+      // passed: most frames leave the entry's cache line clean.
+      if (e.port != port || now - e.seen >= refresh_ticks_) {
+        e.port = port;
+        e.seen = now;
+      }
       return;
     }
     if (!live(e, now)) {

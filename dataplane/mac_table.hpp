@@ -4,6 +4,8 @@
 // is allocated once at start; lookups and learning never allocate. Time is
 // passed in (TSC ticks) so that tests can drive aging directly.
 
+#include <rte_byteorder.h>
+
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -41,8 +43,13 @@ class MacTable {
   };
 
   static std::uint64_t make_key(std::uint16_t network, const std::uint8_t* mac) noexcept {
-    std::uint64_t k = 0;
-    for (int i = 0; i < 6; ++i) k = (k << 8) | mac[i];
+    // The MAC as a 48-bit big-endian number, from two loads (building it in
+    // a stack word would stall on store forwarding).
+    std::uint32_t hi = 0;
+    std::uint16_t lo = 0;
+    std::memcpy(&hi, mac, 4);
+    std::memcpy(&lo, mac + 4, 2);
+    const std::uint64_t k = (std::uint64_t{rte_be_to_cpu_32(hi)} << 16) | rte_be_to_cpu_16(lo);
     return (1ULL << 63) | (static_cast<std::uint64_t>(network & 0x7fff) << 48) | k;
   }
   std::uint32_t slot(std::uint64_t key) const noexcept {
@@ -56,6 +63,7 @@ class MacTable {
   std::vector<Entry> entries_;
   std::uint32_t mask_;
   std::uint64_t age_ticks_;
+  std::uint64_t refresh_ticks_;  // re-stamp a known entry at most this often
 };
 
 }  // namespace taas::dp

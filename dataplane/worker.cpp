@@ -345,12 +345,21 @@ void Worker::flush_mirror(std::uint16_t port) noexcept {
   const std::uint16_t sent = rte_eth_tx_burst((*env_.port_ids)[port], env_.tx_queue, b.pkts, b.n);
   PortCounters& pc = counters_->port[port];
   std::uint64_t bytes = 0;
-  for (std::uint16_t i = 0; i < sent; ++i) {
-    bytes += b.len[i];
-    counters_->service[b.service[i]].packets.add();
-    counters_->service[b.service[i]].bytes.add(b.len[i]);
-    counters_->flow[b.flow[i]].packets.add();
-    counters_->flow[b.flow[i]].bytes.add(b.len[i]);
+  // Copies of one flow come in runs: one counter update per run.
+  for (std::uint16_t i = 0; i < sent;) {
+    const std::uint16_t service = b.service[i];
+    const std::uint32_t flow = b.flow[i];
+    std::uint64_t n = 0, run_bytes = 0;
+    do {
+      run_bytes += b.len[i];
+      ++n;
+      ++i;
+    } while (i < sent && b.flow[i] == flow && b.service[i] == service);
+    counters_->service[service].packets.add(n);
+    counters_->service[service].bytes.add(run_bytes);
+    counters_->flow[flow].packets.add(n);
+    counters_->flow[flow].bytes.add(run_bytes);
+    bytes += run_bytes;
   }
   for (std::uint16_t i = sent; i < b.n; ++i) {
     counters_->service[b.service[i]].dropped[idx(DropReason::kTxFull)].add();

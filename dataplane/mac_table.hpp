@@ -22,6 +22,8 @@ class MacTable {
 
   /// Learns or refreshes `mac` in `network` on `port` at time `now`.
   /// When every slot of the probe window is live, the oldest is replaced.
+  /// A known host's stamp is renewed once a sixteenth of the age has passed,
+  /// so an entry lives 15/16 to 16/16 of the age after the host's last frame.
   /// Owning worker only.
   void learn(std::uint16_t network, const std::uint8_t* mac, std::uint16_t port,
              std::uint64_t now) noexcept;
@@ -29,6 +31,10 @@ class MacTable {
   /// The port `mac` was learned on in `network`, or kNone when unknown or
   /// aged out. Owning worker only.
   std::uint16_t lookup(std::uint16_t network, const std::uint8_t* mac, std::uint64_t now) const noexcept;
+
+  // Frames of one burst mostly share their source and destination: the
+  // last learn and the last hit are remembered, and a repeat skips the hash
+  // and the probe. Any change to the table's keys or ports forgets both.
 
   /// Live entries at `now` (walks the table: tests and stats only).
   std::uint32_t live_entries(std::uint64_t now) const noexcept;
@@ -60,7 +66,15 @@ class MacTable {
     return e.key != 0 && now - e.seen < age_ticks_;
   }
 
+  struct Memo {
+    std::uint64_t key = 0;  // 0: nothing remembered
+    std::uint64_t seen = 0;  // the entry's stamp when remembered
+    std::uint16_t port = kNone;
+  };
+
   std::vector<Entry> entries_;
+  Memo learned_;
+  mutable Memo found_;
   std::uint32_t mask_;
   std::uint64_t age_ticks_;
   std::uint64_t refresh_ticks_;  // re-stamp a known entry at most this often

@@ -70,5 +70,57 @@ TEST(MacTable, FullTableReplacesTheOldestInTheProbeWindow) {
   EXPECT_EQ(t.lookup(0, second.data(), 301), 1);
 }
 
+// The one-entry memos of learn and lookup must never answer differently
+// from the table itself.
+TEST(MacTable, RememberedHitFollowsAHostMove) {
+  MacTable t(64, kAge);
+  t.learn(0, kA.data(), 1, 0);
+  EXPECT_EQ(t.lookup(0, kA.data(), 1), 1);  // remembered
+  t.learn(0, kA.data(), 2, 2);              // moved before a re-stamp was due
+  EXPECT_EQ(t.lookup(0, kA.data(), 3), 2);
+  t.learn(0, kA.data(), 1, 4);  // and back
+  EXPECT_EQ(t.lookup(0, kA.data(), 5), 1);
+}
+
+TEST(MacTable, RememberedHitAgesOut) {
+  MacTable t(64, kAge);
+  t.learn(0, kA.data(), 1, 0);
+  EXPECT_EQ(t.lookup(0, kA.data(), 10), 1);
+  EXPECT_EQ(t.lookup(0, kA.data(), kAge), kNone);
+}
+
+TEST(MacTable, RepeatedLearnStillRefreshes) {
+  MacTable t(64, kAge);
+  // A seen every 10 ticks for 3 ages: it never expires, though most of
+  // these learns are skipped.
+  for (std::uint64_t now = 0; now <= 3 * kAge; now += 10) {
+    t.learn(0, kA.data(), 1, now);
+    ASSERT_EQ(t.lookup(0, kA.data(), now), 1) << "at " << now;
+  }
+  EXPECT_EQ(t.lookup(0, kA.data(), 3 * kAge + kAge - kAge / 16), 1);
+}
+
+TEST(MacTable, RememberedEntriesEvictedAreForgotten) {
+  MacTable t(MacTable::kProbe, 1'000'000);
+  Mac m = kA;
+  for (std::uint8_t i = 0; i < MacTable::kProbe; ++i) {
+    m[5] = i;
+    t.learn(0, m.data(), i, 100 + i);
+  }
+  Mac oldest = kA;
+  oldest[5] = 0;
+  EXPECT_EQ(t.lookup(0, oldest.data(), 200), 0);  // remembered
+  m[5] = 0xee;
+  t.learn(0, m.data(), 9, 300);  // evicts it
+  EXPECT_EQ(t.lookup(0, oldest.data(), 301), kNone);
+  t.learn(0, oldest.data(), 5, 302);  // learned again: evicts the next oldest
+  EXPECT_EQ(t.lookup(0, oldest.data(), 303), 5);
+  Mac second = kA;
+  second[5] = 1;
+  EXPECT_EQ(t.lookup(0, second.data(), 303), kNone);
+  t.learn(0, second.data(), 7, 304);  // the last learn was another MAC: no skip
+  EXPECT_EQ(t.lookup(0, second.data(), 305), 7);
+}
+
 }  // namespace
 }  // namespace taas::dp

@@ -24,7 +24,15 @@ std::string yaml_quote(std::string_view text) {
   std::string out = "\"";
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t n = std::min(utf8_length(c), text.size() - i);
+    std::size_t n = std::min(utf8_length(c), text.size() - i);
+    // A sequence ends at the first byte that is not a continuation byte
+    // (invalid UTF-8): that byte is written on its own, escaped if needed.
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) {
+        n = k;
+        break;
+      }
+    }
     const std::string_view seq = text.substr(i, n);
     i += n;
     if (c == '"' || c == '\\') {

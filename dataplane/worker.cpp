@@ -243,6 +243,10 @@ void Worker::mirror(const std::vector<MirrorTarget>& targets, rte_mbuf* m, std::
     }
     const bool linear = copy || (chained && !(*env_.caps)[t.port].multi_seg_tx);
     rte_mbuf* c = linear ? rte_pktmbuf_copy(m, env_.pools.mirror, 0, UINT32_MAX) : clone(m);
+    if (c != nullptr && c->nb_segs > 1 && !(*env_.caps)[t.port].multi_seg_tx) {
+      rte_pktmbuf_free(c);  // larger than one mirror mbuf on a port without chains
+      c = nullptr;
+    }
     if (c == nullptr) {
       counters_->service[t.service].dropped[idx(DropReason::kNombuf)].add();
       continue;

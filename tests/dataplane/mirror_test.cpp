@@ -246,5 +246,36 @@ tap_flows:
             4u);
 }
 
+// Found by fuzz_packet (tests/fuzz/regressions/fuzz_packet/
+// local-copy-chain-to-port-without-multiseg): a chained frame longer than
+// one mirror mbuf was copied for a monitor without multi-segment TX into a
+// chain of mirror mbufs and sent to it as such (a PMD that cannot send
+// chains corrupts or drops it). Such a copy cannot be made: it is counted as
+// nombuf, as remote copies are; a chained frame that fits one mirror mbuf
+// is copied linear.
+TEST(Mirror, ChainedFrameToMonitorWithoutChainsIsCopiedLinearOrCounted) {
+  RigOptions opts;
+  opts.no_multi_seg = {"mon1"};
+  RingRig rig(intent(kOneService + "tap_flows:\n  - {name: tf, source_port: vm1, tap_service: ts1, direction: OUT}\n"),
+              opts);
+  ASSERT_TRUE(rig.ok());
+  const Bytes fits = make_frame(kBcast, kVm1, 0x0800, 1000, 1);
+  const Bytes jumbo = make_frame(kBcast, kVm1, 0x0800, 2900, 2);
+  rig.inject("vm1", {fits}, 400);
+  rig.inject("vm1", {jumbo}, 1500);
+  rig.run();
+  const std::vector<TxFrame> copies = rig.collect_frames("mon1");
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0].nb_segs, 1);
+  EXPECT_EQ(copies[0].bytes, fits);
+  const ServiceCounters& ts1 = rig.counters().service[0];
+  EXPECT_EQ(ts1.packets.get(), 1u);
+  EXPECT_EQ(ts1.dropped[static_cast<int>(DropReason::kNombuf)].get(), 1u);
+  // Production is not affected: both frames flood to vm2 (as chains: net_ring takes them).
+  EXPECT_EQ(rig.collect("vm2"), (std::vector<Bytes>{fits, jumbo}));
+  rig.collect("uplink");
+  EXPECT_TRUE(rig.shutdown()) << "an mbuf leaked";
+}
+
 }  // namespace
 }  // namespace taas::test

@@ -246,6 +246,21 @@ TEST(IntentExport, QuoteEscapes) {
   EXPECT_EQ(yaml_quote("ü ✓ # :"), "\"ü ✓ # :\"");
 }
 
+// Found by fuzz_intent (tests/fuzz/regressions/fuzz_intent/export-invalid-utf8-*):
+// a UTF-8 lead byte followed by a byte that does not continue it was taken
+// as one sequence with that byte, so the byte escaped its escaping (a quote
+// after 0xc2 ended the scalar) or, below 0xa0, was read as a C1 control and
+// the lead byte was lost ("\xc2i" became "\u0069"). The parser keeps such
+// bytes as they are; the export must too.
+TEST(IntentExport, QuoteKeepsBytesOfInvalidUtf8) {
+  EXPECT_EQ(yaml_quote("a\xc2\"b"), "\"a\xc2\\\"b\"");
+  EXPECT_EQ(yaml_quote("\xc2" "i"), "\"\xc2" "i\"");
+  EXPECT_EQ(yaml_quote("\xe2\x80\\"), "\"\xe2\x80\\\\\"");
+  EXPECT_EQ(yaml_quote("\xf0\x9f\n"), "\"\xf0\x9f\\n\"");
+  expect_round_trip("version: 1\nnetworks:\n  - {name: \"a\xc2\\\"b\", vlan: 5}\n"
+                    "  - {name: \"rx_p\x9d\x9e\x8f\xc2" "in\", vlan: 6}\n");
+}
+
 // The comparison helper must notice a difference in each kind of table.
 TEST(IntentExport, ComparisonDetectsDifferences) {
   const Compiled c = compile_model(kRemoteIntent, "intent.yaml");

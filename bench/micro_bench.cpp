@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "control/eal_args.hpp"
 #include "control/intent.hpp"
 #include "dataplane/encap.hpp"
 #include "dataplane/frame.hpp"
@@ -424,23 +425,11 @@ void register_all() {
   }
 }
 
-/// The CPU this process was started on: the lowest one `taskset` allows.
-/// "-l 0" alone would make EAL move the main thread to CPU 0 whatever
-/// taskset said; "--lcores 0@N" keeps the single lcore 0, on CPU N.
-int start_cpu() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0)
-    for (int c = 0; c < CPU_SETSIZE; ++c)
-      if (CPU_ISSET(c, &set)) return c;
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args{"micro-bench", "--no-huge", "-m", "512", "--no-pci",
-                                "--lcores=0@" + std::to_string(start_cpu()), "--log-level=error",
+                                "--lcores=0@" + std::to_string(taas::ctl::read_host_facts().cpus[0]), "--log-level=error",
                                 "--file-prefix=taas-micro-" + std::to_string(getpid())};
   std::vector<char*> eal;
   for (auto& a : args) eal.push_back(a.data());

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "control/eal_args.hpp"
 #include "control/intent.hpp"
 #include "dataplane/pools.hpp"
 #include "dataplane/ports.hpp"
@@ -188,22 +189,11 @@ TAAS_CASES(64)
 TAAS_CASES(512)
 TAAS_CASES(1500)
 
-/// The first CPU this process may run on: EAL's "-l 0" would move the
-/// thread to CPU 0 whatever taskset said; "--lcores 0@N" keeps lcore 0 on N.
-int start_cpu() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0)
-    for (int c = 0; c < CPU_SETSIZE; ++c)
-      if (CPU_ISSET(c, &set)) return c;
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args{"taas-bench", "--no-huge", "-m", "512", "--no-pci",
-                                "--lcores=0@" + std::to_string(start_cpu()), "--log-level=error",
+                                "--lcores=0@" + std::to_string(taas::ctl::read_host_facts().cpus[0]), "--log-level=error",
                                 "--file-prefix=taas-bench-" + std::to_string(getpid())};
   std::vector<char*> eal;
   for (auto& a : args) eal.push_back(a.data());

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "control/eal_args.hpp"
 #include "control/intent.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -26,17 +27,6 @@ void remove_runtime_dir() {
   std::filesystem::remove_all(g_runtime_dir, ec);
 }
 
-/// The first CPU this process may run on ("-l 0" would move it to CPU 0
-/// whatever taskset said).
-int first_cpu() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0)
-    for (int c = 0; c < CPU_SETSIZE; ++c)
-      if (CPU_ISSET(c, &set)) return c;
-  return 0;
-}
-
 }  // namespace
 
 void eal_init_once() {
@@ -49,7 +39,7 @@ void eal_init_once() {
                                 "512",
                                 "--no-pci",
                                 "--no-telemetry",
-                                "--lcores=0@" + std::to_string(first_cpu()),
+                                "--lcores=0@" + std::to_string(taas::ctl::read_host_facts().cpus[0]),
                                 "--log-level=error",
                                 "--file-prefix=taas-fuzz-" + std::to_string(getpid())};
   static std::vector<std::string> keep;  // EAL keeps pointers into argv

@@ -112,7 +112,7 @@ void check_compile(std::string_view text) {
 void check_apply(std::string_view text) {
   DesiredState state = base_state();
   const std::uint64_t generation = state.snapshot().generation;
-  const std::string exported = state.export_yaml();
+  static const std::string exported = base_state().export_yaml();
   auto applied = state.apply(text, kFile);
   if (!applied.ok()) {
     const Error& e = applied.error();

@@ -8,7 +8,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
+#include <ctime>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -66,6 +69,12 @@ std::vector<gid_t> groups_of(pid_t pid) {
   return out;
 }
 
+std::uint64_t now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ControlSocket>> ControlSocket::open(const std::string& path, const std::string& group) {
@@ -117,10 +126,11 @@ ControlSocket::~ControlSocket() {
   }
 }
 
-bool ControlSocket::peer_allowed(int fd) const {
+bool ControlSocket::peer_allowed(int fd, pid_t& pid) const {
   ucred cred{};
   socklen_t len = sizeof cred;
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return false;
+  pid = cred.pid;
   if (cred.uid == 0 || cred.uid == ::geteuid() || cred.gid == group_) return true;
   for (const gid_t g : groups_of(cred.pid))
     if (g == group_) return true;
@@ -139,7 +149,7 @@ void ControlSocket::accept_all() {
     if (fd < 0) return;  // EAGAIN, or an error the next poll reports again
     auto c = std::make_unique<Client>();
     c->fd = fd;
-    if (!peer_allowed(fd)) {
+    if (!peer_allowed(fd, c->pid)) {
       c->out = encode_error(std::monostate{}, 403, "",
                             "permission denied: only root and members of the control socket's group may use it") +
                "\n";
@@ -154,9 +164,26 @@ void ControlSocket::accept_all() {
   }
 }
 
+void ControlSocket::answer_lines(Client& c, const Handler& handler, std::uint64_t now_ns) {
+  std::size_t start = 0;
+  c.throttled = false;
+  for (std::size_t nl; (nl = c.in.find('\n', start)) != std::string::npos; start = nl + 1) {
+    std::string_view line(c.in.data() + start, nl - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    if (!rate_.take(c.pid, now_ns)) {
+      c.throttled = true;
+      break;
+    }
+    c.out += handler(line);
+    c.out += '\n';
+  }
+  c.in.erase(0, start);
+}
+
 void ControlSocket::read_client(Client& c, const Handler& handler) {
   char buf[65536];
-  for (;;) {
+  while (!c.throttled) {
     const ssize_t n = ::read(c.fd, buf, sizeof buf);
     if (n == 0) {  // end of the peer's requests: write the replies, then close
       c.in.clear();
@@ -172,17 +199,11 @@ void ControlSocket::read_client(Client& c, const Handler& handler) {
       break;
     }
     c.in.append(buf, static_cast<std::size_t>(n));
-    // Answer each complete line; keep the partial one.
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = c.in.find('\n', start)) != std::string::npos; start = nl + 1) {
-      std::string_view line(c.in.data() + start, nl - start);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.empty()) continue;
-      c.out += handler(line);
-      c.out += '\n';
-    }
-    c.in.erase(0, start);
-    if (request_too_long(c.in.size())) {
+    // Answer each complete line (while the peer has tokens); keep the rest.
+    answer_lines(c, handler, now_ns());
+    const std::size_t last_nl = c.in.rfind('\n');
+    const std::size_t partial = last_nl == std::string::npos ? c.in.size() : c.in.size() - last_nl - 1;
+    if (request_too_long(partial)) {
       c.out += encode_error(std::monostate{}, kInvalid, "",
                             "request line longer than " + std::to_string(kMaxRequestBytes) +
                                 " bytes; closing the connection") +
@@ -199,6 +220,14 @@ void ControlSocket::read_client(Client& c, const Handler& handler) {
   }
 }
 
+int ControlSocket::throttle_wait_ms(std::uint64_t now) const {
+  std::uint64_t wait = UINT64_MAX;
+  for (const auto& c : clients_)
+    if (c->throttled && !c->closing) wait = std::min(wait, rate_.wait_ns(c->pid, now));
+  if (wait == UINT64_MAX) return -1;
+  return static_cast<int>(std::min<std::uint64_t>((wait + 999'999) / 1'000'000, 1000));
+}
+
 void ControlSocket::write_client(Client& c) {
   if (send_pending(c.fd, c.out)) return;
   c.out.clear();
@@ -206,12 +235,22 @@ void ControlSocket::write_client(Client& c) {
 }
 
 void ControlSocket::poll_once(int timeout_ms, const Handler& handler) {
+  // Throttled peers whose token is due go on with the lines they sent.
+  const std::uint64_t now = now_ns();
+  for (const auto& c : clients_)
+    if (c->throttled && !c->closing && rate_.wait_ns(c->pid, now) == 0) {
+      answer_lines(*c, handler, now);
+      write_client(*c);
+    }
+  if (const int wait = throttle_wait_ms(now); wait >= 0) timeout_ms = std::min(timeout_ms, wait);
   std::vector<pollfd> fds;
   fds.push_back({fd_, POLLIN, 0});
   for (const auto& c : clients_) {
-    short events = c->closing ? 0 : POLLIN;
+    short events = c->closing || c->throttled ? 0 : POLLIN;
     if (!c->out.empty()) events |= POLLOUT;
-    fds.push_back({c->fd, events, 0});
+    // A throttled peer with nothing to write is left out (fd -1), so that
+    // its hang-up cannot wake the loop before its next token is due.
+    fds.push_back({events == 0 && c->throttled ? -1 : c->fd, events, 0});
   }
   if (::poll(fds.data(), fds.size(), timeout_ms) <= 0) return;
   for (std::size_t i = 1; i < fds.size(); ++i) {
@@ -240,6 +279,11 @@ void ControlSocket::poll_once(int timeout_ms, const Handler& handler) {
   if ((fds[0].revents & POLLIN) != 0) accept_all();
   for (std::size_t i = before; i < clients_.size(); ++i) write_client(*clients_[i]);
   reap();
+  if (rate_.peers() > clients_.size()) {  // peers gone: forget their buckets once full
+    std::vector<pid_t> connected;
+    for (const auto& c : clients_) connected.push_back(c->pid);
+    rate_.prune(connected, now_ns());
+  }
 }
 
 }  // namespace taas::ctl

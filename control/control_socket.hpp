@@ -14,7 +14,11 @@
 // Limits: a request line longer than kMaxRequestBytes gets a 400 reply and
 // the connection is closed; at most kMaxClients connections at once (the
 // next one gets a 503 line and is closed); a peer that does not read its
-// replies is disconnected once kMaxPendingReply bytes wait for it.
+// replies is disconnected once kMaxPendingReply bytes wait for it; each peer
+// process is answered at most set_request_rate() requests per second
+// (peer_rate.hpp: beyond that its connections are not read until a token is
+// due, so a flood slows down instead of failing and other peers are not
+// held up).
 
 #include <sys/types.h>
 
@@ -25,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "control/peer_rate.hpp"
 #include "control/result.hpp"
 
 namespace taas::ctl {
@@ -51,6 +56,9 @@ class ControlSocket {
   /// every complete line (in order, per connection) and writes what it can.
   void poll_once(int timeout_ms, const Handler& handler);
 
+  /// Requests per second per peer process, `burst` at once; 0: no limit.
+  void set_request_rate(std::uint32_t per_second, std::uint32_t burst) noexcept { rate_.configure(per_second, burst); }
+
   const std::string& path() const noexcept { return path_; }
   std::size_t clients() const noexcept { return clients_.size(); }
 
@@ -59,19 +67,26 @@ class ControlSocket {
     int fd = -1;
     std::string in;
     std::string out;
+    pid_t pid = 0;         // the peer process (SO_PEERCRED)
     bool closing = false;  // close once `out` is written
+    bool throttled = false;  // out of tokens: complete lines wait in `in`
   };
   ControlSocket(int fd, std::string path, gid_t group) : fd_(fd), path_(std::move(path)), group_(group) {}
   void accept_all();
   std::size_t open_clients() const;
-  bool peer_allowed(int fd) const;
+  bool peer_allowed(int fd, pid_t& pid) const;
   void read_client(Client& c, const Handler& handler);
+  /// Answers the complete lines in `c.in` while the peer has tokens.
+  void answer_lines(Client& c, const Handler& handler, std::uint64_t now_ns);
+  /// Milliseconds until a throttled client may go on (-1: none is).
+  int throttle_wait_ms(std::uint64_t now_ns) const;
   void write_client(Client& c);
 
   int fd_ = -1;
   std::string path_;
   gid_t group_ = 0;
   std::vector<std::unique_ptr<Client>> clients_;
+  PeerRate rate_;
 };
 
 }  // namespace taas::ctl

@@ -182,7 +182,11 @@ bool run_control(Runtime& rt, ctl::DesiredState& state, DaemonOptions& options,
       return false;
     }
     sock = std::move(opened).value();
-    log(LogLevel::kInfo, "control socket: " + options.socket_path);
+    sock->set_request_rate(options.control_rate, options.control_rate);
+    log(LogLevel::kInfo, "control socket: " + options.socket_path +
+                             (options.control_rate == 0 ? std::string(" (no request rate limit)")
+                                                        : " (" + std::to_string(options.control_rate) +
+                                                              " requests/s per peer)"));
   }
   std::unique_ptr<ctl::HttpServer> http;
   if (!options.neutron_address.empty()) {

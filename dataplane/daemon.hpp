@@ -37,6 +37,9 @@ struct DaemonOptions {
   std::string intent_text;   // the intent file's text as read at start
   std::string socket_path;   // empty: no control socket
   std::string socket_group;  // empty: taasd's group
+  /// Control-socket requests per second per peer process (as many at once);
+  /// 0: no limit (control/peer_rate.hpp).
+  std::uint32_t control_rate = 1000;
   std::string state_file;    // empty: changes are not persisted
   /// The Neutron TaaS API (control/neutron_api.hpp): "ADDRESS:PORT" to
   /// listen on, empty: off. Its changes are published and persisted like

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   std::string socket_path = "/run/taasd/taasd.sock";
   std::string socket_group;
   bool no_socket = false;
+  std::uint32_t control_rate = 1000;
   std::string state_file = "/var/lib/taasd/state.yaml";
   bool no_state = false;
   std::string metrics_address = "127.0.0.1:9464";
@@ -92,6 +93,11 @@ int main(int argc, char** argv) {
   app.add_option("--socket", socket_path, "control socket path (Unix stream, mode 0660)")->capture_default_str();
   app.add_option("--socket-group", socket_group, "group (name or id) that may use the control socket");
   app.add_flag("--no-socket", no_socket, "run without a control socket");
+  app.add_option("--control-rate", control_rate,
+                 "control-socket requests per second per peer process, as many at once; beyond that the "
+                 "peer waits (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint32_t{0}, std::uint32_t{1000000}));
   app.add_option("--state-file", state_file,
                  "where changes made through the socket are kept across restarts")
       ->capture_default_str();
@@ -176,6 +182,7 @@ int main(int argc, char** argv) {
   }
   options.socket_path = no_socket ? "" : socket_path;
   options.socket_group = socket_group;
+  options.control_rate = control_rate;
   options.state_file = no_state ? "" : state_file;
   options.exit_idle_ms = exit_idle_ms;
   options.neutron_address = neutron_opt->count() != 0 ? neutron_api : "";

@@ -5,6 +5,7 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace taas::dp {
 namespace {
@@ -42,6 +43,15 @@ bool Pools::all_returned() const noexcept {
   for (const rte_mempool* mp : {production, mirror, clone})
     if (mp != nullptr && rte_mempool_avail_count(mp) != mp->size) return false;
   return true;
+}
+
+std::vector<PoolCount> Pools::counts() const {
+  std::vector<PoolCount> out;
+  const std::pair<const char*, const rte_mempool*> all[] = {
+      {"production", production}, {"mirror", mirror}, {"clone", clone}};
+  for (const auto& [name, mp] : all)
+    if (mp != nullptr) out.push_back({name, mp->size, rte_mempool_avail_count(mp)});
+  return out;
 }
 
 }  // namespace taas::dp

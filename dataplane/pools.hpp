@@ -7,7 +7,10 @@
 
 #include <string>
 
+#include <vector>
+
 #include "control/result.hpp"
+#include "dataplane/stats_json.hpp"
 #include "taas/snapshot.hpp"
 
 namespace taas::dp {
@@ -28,6 +31,9 @@ struct Pools {
 
   /// True when every pool holds all its mbufs again (no leak).
   bool all_returned() const noexcept;
+
+  /// Size and available mbufs of each pool (production, mirror, clone).
+  std::vector<PoolCount> counts() const;
 };
 
 }  // namespace taas::dp

@@ -118,7 +118,13 @@ bool Runtime::stop() {
   pdump_ = false;
   close_ports(ids_);
   const bool returned = pools_.all_returned();
-  if (!returned) ctl::log(ctl::LogLevel::kWarning, "some mbufs did not return to their pools");
+  final_pools_ = pools_.counts();
+  std::string counts;
+  for (const PoolCount& p : final_pools_)
+    counts += (counts.empty() ? "" : ", ") + p.name + " " + std::to_string(p.available) + "/" + std::to_string(p.size);
+  ctl::log(returned ? ctl::LogLevel::kInfo : ctl::LogLevel::kWarning,
+           std::string(returned ? "every mbuf is back in its pool: " : "some mbufs did not return to their pools: ") +
+               counts);
   pools_.destroy();
   return returned;
 }
@@ -134,7 +140,8 @@ std::string Runtime::stats_json() const {
   std::vector<MacAddr> macs;
   for (const PortCaps& c : caps_) macs.push_back(c.mac);
   const Generation& g = publisher_->current();
-  return dp::stats_json(g.snap, publisher_->totals(), &macs, &g.remote);
+  const std::vector<PoolCount> pools = stopped_ ? final_pools_ : pools_.counts();
+  return dp::stats_json(g.snap, publisher_->totals(), &macs, &g.remote, &pools);
 }
 
 std::uint64_t Runtime::publish(Snapshot snap) { return publisher_->publish(std::move(snap)); }

@@ -78,6 +78,7 @@ class Runtime {
   Runtime() = default;
 
   Pools pools_;
+  std::vector<PoolCount> final_pools_;  // as stop() found them, for stats_json() after
   std::vector<std::uint16_t> ids_;
   std::vector<PortCaps> caps_;
   std::unique_ptr<Publisher> publisher_;  // outlives the workers (RCU variable)

@@ -60,7 +60,7 @@ void neighbors_json(std::ostringstream& o, const Snapshot& snap, const RemoteSta
 }  // namespace
 
 std::string stats_json(const Snapshot& snap, const Totals& t, const std::vector<MacAddr>* macs,
-                       const RemoteState* remote) {
+                       const RemoteState* remote, const std::vector<PoolCount>* pools) {
   std::ostringstream o;
   o << "{\"generation\": " << snap.generation << ",\n \"ports\": {";
   for (std::size_t i = 0; i < snap.ports.size() && i < t.port.size(); ++i) {
@@ -105,6 +105,15 @@ std::string stats_json(const Snapshot& snap, const Totals& t, const std::vector<
       << "}}";
   }
   if (remote != nullptr) neighbors_json(o, snap, *remote);
+  if (pools != nullptr) {
+    o << ",\n \"pools\": {";
+    for (std::size_t i = 0; i < pools->size(); ++i) {
+      const PoolCount& p = (*pools)[i];
+      o << (i ? ", " : "") << quote(p.name) << ": {\"size\": " << p.size << ", \"available\": " << p.available
+        << ", \"in_use\": " << (p.size >= p.available ? p.size - p.available : 0) << "}";
+    }
+    o << "}";
+  }
   o << "}\n";
   return o.str();
 }

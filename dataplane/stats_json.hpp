@@ -2,6 +2,7 @@
 // The --stats-out file (DESIGN.md §9): counters summed over workers, keyed
 // by port, service and flow name. No DPDK; any thread may call it.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,11 +13,20 @@
 
 namespace taas::dp {
 
+/// One mempool's occupancy: its size and the mbufs in it (including the
+/// per-lcore caches), so size - available are out (in queues, in flight).
+struct PoolCount {
+  std::string name;  // production, mirror, clone
+  std::uint64_t size = 0;
+  std::uint64_t available = 0;
+};
+
 /// JSON text of `totals` (indexed like `snap`), for `snap`'s names. With
 /// `macs` and `remote` as below. A "deleted" object sums what deleted
-/// services and flows counted, once that is not zero.
+/// services and flows counted, once that is not zero. With `pools`, a
+/// "pools" object: each pool's size, available and in_use mbufs.
 std::string stats_json(const Snapshot& snap, const Totals& totals, const std::vector<MacAddr>* macs,
-                       const RemoteState* remote);
+                       const RemoteState* remote, const std::vector<PoolCount>* pools = nullptr);
 
 /// JSON text of the counters of `workers` summed, for `snap`'s names. With
 /// `macs` (per port) each port gets its "mac"; with `remote` the file gets

@@ -43,5 +43,19 @@ TEST(StatsJson, SumsWorkersAndNamesEverything) {
   EXPECT_NE(j.find("\"tf\": {\"packets\": 0, \"bytes\": 640}"), std::string::npos) << j;
 }
 
+TEST(StatsJson, PoolsWithSizeAvailableAndInUse) {
+  const Snapshot s = two_ports();
+  Totals t;
+  t.port.resize(2);
+  t.service.resize(1);
+  t.flow.resize(1);
+  const std::vector<PoolCount> pools = {{"production", 8192, 8000}, {"clone", 4096, 4096}};
+  const std::string j = stats_json(s, t, nullptr, nullptr, &pools);
+  EXPECT_NE(j.find("\"pools\": {\"production\": {\"size\": 8192, \"available\": 8000, \"in_use\": 192}, "
+                   "\"clone\": {\"size\": 4096, \"available\": 4096, \"in_use\": 0}}}\n"),
+            std::string::npos) << j;
+  EXPECT_EQ(stats_json(s, t, nullptr, nullptr).find("pools"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace taas::dp

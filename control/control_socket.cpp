@@ -166,11 +166,17 @@ void ControlSocket::accept_all() {
 
 void ControlSocket::answer_lines(Client& c, const Handler& handler, std::uint64_t now_ns) {
   std::size_t start = 0;
-  c.throttled = false;
+  unsigned answered = 0;
+  c.throttled = c.backlog = false;
   for (std::size_t nl; (nl = c.in.find('\n', start)) != std::string::npos; start = nl + 1) {
     std::string_view line(c.in.data() + start, nl - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
+    if (answered == kLinesPerTurn) {
+      c.backlog = true;
+      break;
+    }
+    ++answered;
     if (!rate_.take(c.pid, now_ns)) {
       c.throttled = true;
       break;
@@ -183,7 +189,7 @@ void ControlSocket::answer_lines(Client& c, const Handler& handler, std::uint64_
 
 void ControlSocket::read_client(Client& c, const Handler& handler) {
   char buf[65536];
-  while (!c.throttled) {
+  while (!c.throttled && !c.backlog) {
     const ssize_t n = ::read(c.fd, buf, sizeof buf);
     if (n == 0) {  // end of the peer's requests: write the replies, then close
       c.in.clear();
@@ -235,22 +241,27 @@ void ControlSocket::write_client(Client& c) {
 }
 
 void ControlSocket::poll_once(int timeout_ms, const Handler& handler) {
-  // Throttled peers whose token is due go on with the lines they sent.
+  // Peers with lines left from their last turn, and throttled peers whose
+  // token is due, go on with the lines they sent.
   const std::uint64_t now = now_ns();
-  for (const auto& c : clients_)
-    if (c->throttled && !c->closing && rate_.wait_ns(c->pid, now) == 0) {
-      answer_lines(*c, handler, now);
-      write_client(*c);
-    }
+  bool backlog = false;
+  for (const auto& c : clients_) {
+    if (c->closing || !(c->backlog || (c->throttled && rate_.wait_ns(c->pid, now) == 0))) continue;
+    answer_lines(*c, handler, now);
+    write_client(*c);
+    backlog = backlog || c->backlog;
+  }
+  if (backlog) timeout_ms = 0;  // more turns are due at once
   if (const int wait = throttle_wait_ms(now); wait >= 0) timeout_ms = std::min(timeout_ms, wait);
   std::vector<pollfd> fds;
   fds.push_back({fd_, POLLIN, 0});
   for (const auto& c : clients_) {
-    short events = c->closing || c->throttled ? 0 : POLLIN;
+    const bool waiting = c->throttled || c->backlog;
+    short events = c->closing || waiting ? 0 : POLLIN;
     if (!c->out.empty()) events |= POLLOUT;
-    // A throttled peer with nothing to write is left out (fd -1), so that
-    // its hang-up cannot wake the loop before its next token is due.
-    fds.push_back({events == 0 && c->throttled ? -1 : c->fd, events, 0});
+    // A waiting peer with nothing to write is left out (fd -1), so that its
+    // hang-up cannot wake the loop before its turn or its next token.
+    fds.push_back({events == 0 && waiting ? -1 : c->fd, events, 0});
   }
   if (::poll(fds.data(), fds.size(), timeout_ms) <= 0) return;
   for (std::size_t i = 1; i < fds.size(); ++i) {

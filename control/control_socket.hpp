@@ -18,7 +18,9 @@
 // process is answered at most set_request_rate() requests per second
 // (peer_rate.hpp: beyond that its connections are not read until a token is
 // due, so a flood slows down instead of failing and other peers are not
-// held up).
+// held up). Each connection gets at most kLinesPerTurn lines answered per
+// turn of the loop, round robin, so that a peer whose requests are expensive
+// (a pipelined flood of exports) cannot hold the loop for its whole burst.
 
 #include <sys/types.h>
 
@@ -38,6 +40,7 @@ class ControlSocket {
  public:
   static constexpr std::size_t kMaxClients = 64;
   static constexpr std::size_t kMaxPendingReply = std::size_t{256} << 20;
+  static constexpr unsigned kLinesPerTurn = 16;
 
   /// Creates the directory of `path` if missing (mode 0755), binds and
   /// listens. `group` empty keeps taasd's group, otherwise the socket file is
@@ -70,13 +73,15 @@ class ControlSocket {
     pid_t pid = 0;         // the peer process (SO_PEERCRED)
     bool closing = false;  // close once `out` is written
     bool throttled = false;  // out of tokens: complete lines wait in `in`
+    bool backlog = false;    // its turn ended with complete lines left in `in`
   };
   ControlSocket(int fd, std::string path, gid_t group) : fd_(fd), path_(std::move(path)), group_(group) {}
   void accept_all();
   std::size_t open_clients() const;
   bool peer_allowed(int fd, pid_t& pid) const;
   void read_client(Client& c, const Handler& handler);
-  /// Answers the complete lines in `c.in` while the peer has tokens.
+  /// Answers the complete lines in `c.in` while the peer has tokens, at
+  /// most kLinesPerTurn.
   void answer_lines(Client& c, const Handler& handler, std::uint64_t now_ns);
   /// Milliseconds until a throttled client may go on (-1: none is).
   int throttle_wait_ms(std::uint64_t now_ns) const;

@@ -63,12 +63,7 @@ class MonitorVm(Vm):
 
 
 def intent(rig, pcap):
-    return '\n'.join([
-        'version: 1',
-        'dataplane:',
-        '  workers: 1',
-        'networks:',
-        '  - {name: net-a, vlan: 100}',
+    return '\n'.join(lr.intent_head() + [
         'ports:',
         f'  - {{name: vm1, device: "net_pcap0,rx_pcap={pcap},infinite_rx=1", role: vm, network: net-a}}',
         '  - {name: vm2, device: "net_null0,no-rx=1", role: vm, network: net-a}',
@@ -100,6 +95,20 @@ def phase(rig, name, seconds=PHASE_S):
     return d
 
 
+def connect_monitor(rig, name):
+    """A new monitoring VM: taasd sees its link up, it forwards, and copies
+    are delivered (none dropped as port_down any more)."""
+    ups = rig.link_events('mon', 'up')
+    vm = MonitorVm(rig, 'mon', rig.port_sock('mon'))
+    rig.wait_link('mon', 'up', ups + 1)
+    vm.wait_prompt()
+    vm.cmd('start')
+    time.sleep(0.3)
+    d = phase(rig, name)
+    check(d['sent'] > 100000 and d['port_down'] == 0, f'{name}: copies delivered ({d["sent"]:,}), no port_down')
+    return vm
+
+
 def run(args):
     rig = Rig(args.taasd, 'fault-mon')
     try:
@@ -110,14 +119,7 @@ def run(args):
         d = phase(rig, 'down0 (no monitoring VM)')
         check(d['port_down'] > 0 and d['sent'] == 0, 'down0: every copy dropped as port_down, none sent')
 
-        ups = rig.link_events('mon', 'up')
-        mon = MonitorVm(rig, 'mon', rig.port_sock('mon'))
-        rig.wait_link('mon', 'up', ups + 1)
-        mon.wait_prompt()
-        mon.cmd('start')
-        time.sleep(0.3)
-        d = phase(rig, 'up (the VM forwards)')
-        check(d['sent'] > 100000 and d['port_down'] == 0, f'up: copies delivered ({d["sent"]:,}), no port_down')
+        mon = connect_monitor(rig, 'up (the VM forwards)')
 
         mon.cmd('stop')
         time.sleep(0.3)  # the virtqueue fills
@@ -138,14 +140,7 @@ def run(args):
         check(d['sent'] == 0 and d['port_down'] > 100000,
               f'down: nothing delivered, copies dropped as port_down ({d["port_down"]:,})')
 
-        ups = rig.link_events('mon', 'up')
-        mon2 = MonitorVm(rig, 'mon', rig.port_sock('mon'))
-        rig.wait_link('mon', 'up', ups + 1)
-        mon2.wait_prompt()
-        mon2.cmd('start')
-        time.sleep(0.3)
-        d = phase(rig, 'up2 (a new VM)')
-        check(d['sent'] > 100000 and d['port_down'] == 0, f'up2: copies delivered again ({d["sent"]:,})')
+        mon2 = connect_monitor(rig, 'up2 (a new VM)')
 
         mon2.quit()  # before taasd: its socket gone, testpmd would die of SIGPIPE
         rc, stats = rig.stop()

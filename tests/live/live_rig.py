@@ -92,15 +92,15 @@ def write_pcap(path):
     wrpcap(str(path), frames)
 
 
+def intent_head(vlan=100):
+    """The first lines of the rigs' intents: version, one worker, net-a."""
+    return ['version: 1', 'dataplane:', '  workers: 1', 'networks:', f'  - {{name: net-a, vlan: {vlan}}}']
+
+
 def intent_yaml(pcap, services=(), flows=(), vlan=100):
     """The intent text: vm1, vm2, mon as above; services are names (port
     mode on mon), flows are (name, source, service, direction)."""
-    lines = [
-        'version: 1',
-        'dataplane:',
-        '  workers: 1',
-        'networks:',
-        f'  - {{name: net-a, vlan: {vlan}}}',
+    lines = intent_head(vlan) + [
         'ports:',
         f'  - {{name: vm1, device: "net_pcap0,rx_pcap={pcap},infinite_rx=1", role: vm, network: net-a}}',
         '  - {name: vm2, device: "net_null0,no-rx=1", role: vm, network: net-a}',

@@ -60,12 +60,7 @@ DIRECTIONS = ['BOTH', 'IN', 'OUT', 'BOTH']
 
 
 def intent(pcap):
-    return '\n'.join([
-        'version: 1',
-        'dataplane:',
-        '  workers: 1',
-        'networks:',
-        '  - {name: net-a, vlan: 100}',
+    return '\n'.join(lr.intent_head() + [
         'underlay: {port: uplink, address: 192.0.2.10/24, next_hop_mac: "02:00:00:00:00:fe"}',
         'ports:',
         f'  - {{name: vm1, device: "net_pcap0,rx_pcap={pcap},infinite_rx=1", role: vm, network: net-a}}',

@@ -9,7 +9,8 @@
 //   taasd_port_rx_packets_total{port}            taasd_port_rx_bytes_total{port}
 //   taasd_port_tx_packets_total{port}            taasd_port_tx_bytes_total{port}
 //   taasd_port_rx_dropped_total{port,reason}     (reason: monitor_port, malformed,
-//                                                 vlan_mismatch, hairpin, no_path)
+//                                                 vlan_mismatch, hairpin, no_path,
+//                                                 nombuf)
 //   taasd_port_tx_dropped_total{port}            taasd_port_tx_nombuf_total{port}
 //   taasd_port_tx_link_down_total{port}          frames dropped: the port had no link
 //   taasd_port_up{port}                          gauge 1/0 (link)

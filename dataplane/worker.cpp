@@ -148,7 +148,7 @@ void Worker::from_uplink(rte_mbuf* m, std::uint16_t in, std::uint64_t now) noexc
     if (c == nullptr || !vlan_pop(c)) {
       if (c != nullptr) rte_pktmbuf_free(c);
       counters_->port[in].rx_dropped.add();
-      counters_->port[in].tx_nombuf.add();
+      counters_->port[in].rx_dropped_by[idx(RxDropReason::kNombuf)].add();
       return;
     }
     m = c;

@@ -41,11 +41,13 @@ enum class RxDropReason : std::uint8_t {
   kVlanMismatch, // tagged on an access port, or an unknown VLAN on the trunk
   kHairpin,      // destination learned on the port it came from
   kNoPath,       // no other port in the network
+  kNombuf,       // a shared frame from the trunk needed a private copy to
+                 // pop its tag, and the production pool had none
   kCount
 };
 
 inline constexpr std::array<std::string_view, static_cast<std::size_t>(RxDropReason::kCount)>
-    kRxDropReasonNames{"monitor_port", "malformed", "vlan_mismatch", "hairpin", "no_path"};
+    kRxDropReasonNames{"monitor_port", "malformed", "vlan_mismatch", "hairpin", "no_path", "nombuf"};
 
 struct alignas(64) PortCounters {
   Counter rx_packets, rx_bytes, tx_packets, tx_bytes;

@@ -159,6 +159,11 @@ void RingRig::inject(const std::string& name, const std::vector<Bytes>& frames, 
   }
 }
 
+void RingRig::inject_mbuf(const std::string& name, rte_mbuf* m) {
+  ASSERT_TRUE(ok()) << "the rig failed to start";
+  ASSERT_EQ(rte_ring_enqueue(rx_rings_[port(name)], m), 0);
+}
+
 std::uint32_t RingRig::poll() {
   std::uint32_t n = 0;
   for (auto& w : workers_) n += w->poll_once();

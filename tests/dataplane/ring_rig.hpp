@@ -79,6 +79,9 @@ class RingRig {
   /// that port, while no other thread does.
   void inject(const std::string& port, const std::vector<Bytes>& frames, std::size_t segment = 0);
 
+  /// Enqueues `m` (the caller's mbuf, as built) on the port's RX ring.
+  void inject_mbuf(const std::string& port, rte_mbuf* m);
+
   /// Polls every worker (round robin) until every RX ring is empty.
   void run();
 

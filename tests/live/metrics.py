@@ -53,7 +53,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import live_rig as lr  # noqa: E402
 
 PORTS = ['vm1', 'vm2', 'mon']
-RX_REASONS = {'monitor_port', 'malformed', 'vlan_mismatch', 'hairpin', 'no_path'}
+RX_REASONS = {'monitor_port', 'malformed', 'vlan_mismatch', 'hairpin', 'no_path', 'nombuf'}
 MIRROR_REASONS = {'nombuf', 'tx_full', 'no_neighbor', 'port_down', 'too_big'}
 # family -> (type, label names), as dataplane/metrics.hpp lists them
 FAMILIES = {

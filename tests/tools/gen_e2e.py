@@ -232,7 +232,7 @@ def monitor_inputs():
 # the model
 
 NETWORKS = [("tenant-a", 100), ("tenant-b", 200)]
-RX_DROP_REASONS = ["monitor_port", "malformed", "vlan_mismatch", "hairpin", "no_path"]
+RX_DROP_REASONS = ["monitor_port", "malformed", "vlan_mismatch", "hairpin", "no_path", "nombuf"]
 
 
 @dataclass

@@ -26,7 +26,8 @@ service's; mon tx == the local services' copies; uplink tx == vm1's frames,
 flooded to the trunk, + the remote services' copies), no copy dropped,
 every mempool back, exit 0.
 Memory: after a warm-up of a tenth of the run, resident memory may not grow
-by more than 8 MiB to the end (a leak of a few bytes per churned flow, or
+by more than 8 MiB to the end (not judged for a taasd built with ASan, whose
+quarantine keeps freed memory resident; LeakSanitizer judges it at exit) (a leak of a few bytes per churned flow, or
 per swap, would: the churn makes tens of thousands); the mbufs in use stay
 under a bound at every sample.
 
@@ -38,6 +39,7 @@ import argparse
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 import urllib.request
@@ -86,6 +88,12 @@ def rss_kib(pid):
             if line.startswith('VmRSS:'):
                 return int(line.split()[1])
     raise lr.Fail(f'no VmRSS for pid {pid}')
+
+
+def sanitized(binary):
+    """True when `binary` links AddressSanitizer's runtime."""
+    out = subprocess.run(['ldd', binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    return 'libasan' in out
 
 
 def in_use(stats):
@@ -195,9 +203,15 @@ def run(args):
         after_warm = [s for s in samples if s['t'] >= warm - t0] or samples[-1:]
         start_rss, end_rss = after_warm[0]['rss_kib'], samples[-1]['rss_kib']
         growth = (end_rss - start_rss) / 1024
-        lr.check(growth <= RSS_GROWTH_MIB, f'resident memory {start_rss / 1024:.1f} MiB after warm-up -> '
-                                           f'{end_rss / 1024:.1f} MiB at the end (+{growth:.1f} MiB, bound '
-                                           f'{RSS_GROWTH_MIB:.0f})')
+        memory = (f'resident memory {start_rss / 1024:.1f} MiB after warm-up -> {end_rss / 1024:.1f} MiB at the '
+                  f'end (+{growth:.1f} MiB')
+        if sanitized(args.taasd):
+            # ASan's quarantine (256 MiB) keeps freed memory resident and its
+            # allocator does not reuse it at once: growth is expected there,
+            # and LeakSanitizer at exit (clean_exit: exit 0) judges leaks.
+            lr.log(f'  note  {memory}): not bounded, taasd is built with AddressSanitizer')
+        else:
+            lr.check(growth <= RSS_GROWTH_MIB, f'{memory}, bound {RSS_GROWTH_MIB:.0f})')
         frames = final['ports']['vm1']['rx_packets']
         elapsed = samples[-1]['t']
         result.update({

@@ -29,6 +29,7 @@ Usage: faults.py --taasd build/taasd --case pool|sighup|flood
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -44,6 +45,11 @@ def with_params(intent, **params):
     """intent_yaml's text with more dataplane parameters."""
     extra = ''.join(f'\n  {k}: {v}' for k, v in params.items())
     return intent.replace('  workers: 1', '  workers: 1' + extra, 1)
+
+
+def log_count(rig, pattern):
+    """Lines of taasd's log matching `pattern` (a regex)."""
+    return len(re.findall(pattern, rig.log_text()))
 
 
 def full_rate(rig, seconds=0.5):
@@ -117,7 +123,7 @@ def case_sighup(rig):
     time.sleep(0.5)
     rig.send(signal.SIGHUP)
     time.sleep(0.5)
-    applied = rig.text_log_count('SIGHUP: .* applied: generation')
+    applied = log_count(rig, 'SIGHUP: .* applied: generation')
     gen = rig.generation()
     lr.check(gen > gen0 and applied >= 2,
              f'the reloads were applied ({applied} logged, generation {gen0} -> {gen}); '
@@ -125,7 +131,7 @@ def case_sighup(rig):
     flows = rig.call('tap_flow.list')
     got = sorted((f['name'], f['direction']) for f in (flows if isinstance(flows, list) else flows['tap_flows']))
     lr.check(got == [('tf_0', 'BOTH'), ('tf_1', 'IN')], f'the state is the last file\'s: {got}')
-    errors = rig.text_log_count('SIGHUP: .*(cannot|unchanged)')
+    errors = log_count(rig, 'SIGHUP: .*(cannot|unchanged)')
     lr.check(errors == 0, f'no reload failed ({errors})')
     full_rate(rig, 0.3)
     stats = finish(rig)
@@ -226,7 +232,6 @@ CASES = {'pool': case_pool, 'sighup': case_sighup, 'flood': case_flood}
 
 def run(args):
     rig = lr.Rig(args.taasd, f'fault-{args.case}')
-    rig.text_log_count = lambda pattern: len(__import__('re').findall(pattern, rig.log_text()))
     try:
         CASES[args.case](rig)
     finally:
